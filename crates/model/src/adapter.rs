@@ -1,0 +1,146 @@
+use crate::{
+    Action, Dialect, Framework, History, Rows, Site, SourceTree, Sql, TableShape, TrackingLocation,
+    TrackingState,
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Returns nothing; facts about the connected database that adapters need to place their table
+/// and compute their lock keys. The db crate fills it once per connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionFacts {
+    /// Dialect.
+    pub dialect: Dialect,
+    /// Database name (`current_database()`, `DATABASE()`, or the SQLite file path).
+    pub database: String,
+    /// Default schema (`current_schema()` on PostgreSQL, the database on MySQL, `None` on SQLite).
+    pub current_schema: Option<String>,
+}
+
+/// Returns nothing; a lock a framework's migrator takes, so a repair waits for it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LockKey {
+    /// PostgreSQL session advisory lock on a bigint key.
+    PgAdvisory {
+        /// The key.
+        key: i64,
+    },
+    /// MySQL `GET_LOCK(name, timeout)`.
+    MysqlNamed {
+        /// The lock name.
+        name: String,
+    },
+    /// SQLite: the write lock of `BEGIN IMMEDIATE`.
+    SqliteImmediate,
+}
+
+impl LockKey {
+    /// Returns the SQL a human would run to take this lock, for plans.
+    pub fn describe(&self) -> String {
+        match self {
+            LockKey::PgAdvisory { key } => format!("SELECT pg_advisory_lock({key})"),
+            LockKey::MysqlNamed { name } => format!("SELECT GET_LOCK('{name}', 10)"),
+            LockKey::SqliteImmediate => "BEGIN IMMEDIATE".into(),
+        }
+    }
+}
+
+/// Returns nothing; why an adapter could not read or render something. Findings are not errors:
+/// an `AdapterError` means migdoctor could not look.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AdapterError {
+    /// A file could not be read or decoded.
+    #[error("cannot read migration file {path}: {reason}")]
+    UnreadableFile {
+        /// The file, relative to the project root.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A tracking row holds a value the framework could never have written.
+    #[error("tracking table {table}, row {row}: {reason}")]
+    InvalidTrackingValue {
+        /// The table.
+        table: String,
+        /// 1-based row.
+        row: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The action cannot be performed on this framework's table.
+    #[error("{framework} cannot {action}: {reason}")]
+    Unsupported {
+        /// The framework.
+        framework: Framework,
+        /// The action described.
+        action: String,
+        /// Why.
+        reason: String,
+    },
+    /// An action names a value the framework cannot store.
+    #[error("invalid value for {what}: {reason}")]
+    InvalidValue {
+        /// What the value is for.
+        what: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+}
+
+/// Returns nothing; the contract every framework adapter implements.
+///
+/// Implementer's checklist:
+/// - `detect` finds every site in the tree, including the table name and database URL the
+///   project itself configures; it never fails, it skips what it does not recognise.
+/// - `load_history` reports bad files as [`crate::HistoryProblem`]s where the framework would
+///   ignore or reject them, and returns `Err` only when a file migdoctor needs cannot be read.
+/// - `tracking_query` reads every column (so backups are complete); `decode_tracking` keeps raw
+///   values, never repairs them, and reports another tool's table as `Unrecognized`.
+/// - `render` is pure and returns exactly the SQL apply will run.
+/// - `expected_after` predicts the rows after actions, so apply can verify before commit.
+/// - `lock_key` returns the framework's own lock, computed exactly as the framework does.
+pub trait Adapter: Send + Sync {
+    /// Returns the framework.
+    fn framework(&self) -> Framework;
+
+    /// Returns every site of this framework in the tree.
+    fn detect(&self, tree: &SourceTree) -> Vec<Site>;
+
+    /// Returns the declared history of one site.
+    fn load_history(&self, tree: &SourceTree, site: &Site) -> Result<History, AdapterError>;
+
+    /// Returns where the tracking table lives for this site on this connection.
+    fn tracking_location(&self, site: &Site, facts: &ConnectionFacts) -> TrackingLocation;
+
+    /// Returns the query that reads the whole tracking table.
+    fn tracking_query(&self, dialect: Dialect, at: &TrackingLocation) -> Sql;
+
+    /// Returns the tracking state decoded from the table's shape and rows (`shape` is `None`
+    /// when the table does not exist).
+    fn decode_tracking(
+        &self,
+        at: &TrackingLocation,
+        shape: Option<&TableShape>,
+        rows: &Rows,
+    ) -> Result<TrackingState, AdapterError>;
+
+    /// Returns the SQL that performs `action` on the tracking table.
+    fn render(
+        &self,
+        dialect: Dialect,
+        at: &TrackingLocation,
+        action: &Action,
+    ) -> Result<Vec<Sql>, AdapterError>;
+
+    /// Returns the rows the tracking table holds after `actions` are applied to `before`.
+    fn expected_after(
+        &self,
+        dialect: Dialect,
+        before: &TrackingState,
+        actions: &[Action],
+    ) -> Result<Rows, AdapterError>;
+
+    /// Returns the framework's own lock for this table, if it has one.
+    fn lock_key(&self, facts: &ConnectionFacts, at: &TrackingLocation) -> Option<LockKey>;
+}

@@ -1,0 +1,395 @@
+//! Pure diagnosis: files + tracking table → findings.
+
+use crate::{
+    Finding, FindingCode, History, HistoryProblem, MigrationId, Recognition, Severity,
+    TrackingKind, TrackingState,
+};
+
+/// Returns the findings for one site from its declared history and its tracking table. Pure:
+/// tested on hand-built values. Schema evidence joins in a later layer.
+pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let site = history.site.label();
+    let fw = history.framework();
+    let new = |code, sev, msg: String| Finding::new(code, sev, fw, site.clone(), msg);
+
+    for problem in &history.problems {
+        match problem {
+            HistoryProblem::Collision { id, files } => {
+                let mut f = new(
+                    FindingCode::VersionCollision,
+                    Severity::Error,
+                    format!(
+                        "{} files claim version {id}; the framework refuses to load the folder",
+                        files.len()
+                    ),
+                )
+                .migrations([id.clone()]);
+                for file in files {
+                    f = f.evidence(format!("file {file}"));
+                }
+                out.push(f);
+            }
+            HistoryProblem::InvalidFile { file, reason } => out.push(
+                new(
+                    FindingCode::InvalidMigrationFile,
+                    Severity::Warning,
+                    format!("{file} looks like a migration but is ignored: {reason}"),
+                )
+                .evidence(format!("file {file}")),
+            ),
+        }
+    }
+
+    let no_down: Vec<MigrationId> = history
+        .migrations
+        .iter()
+        .filter(|m| !m.has_down)
+        .map(|m| m.id.clone())
+        .collect();
+    if !no_down.is_empty() {
+        let list: Vec<&str> = no_down.iter().map(MigrationId::as_str).collect();
+        out.push(
+            new(
+                FindingCode::MissingDown,
+                Severity::Info,
+                format!(
+                    "{} migration(s) have no down file and cannot be rolled back: {}",
+                    no_down.len(),
+                    abbreviate(&list, 10)
+                ),
+            )
+            .migrations(no_down),
+        );
+    }
+
+    if !tracking.present {
+        if !history.migrations.is_empty() {
+            out.push(
+                new(
+                    FindingCode::MissingTrackingTable,
+                    Severity::Warning,
+                    format!(
+                        "tracking table {} does not exist: the next run would apply all {} migration(s) from the first, which fails with \"already exists\" if the schema is already there",
+                        tracking.location,
+                        history.migrations.len()
+                    ),
+                )
+                .evidence(format!("no table {}", tracking.location)),
+            );
+            out.push(pending(history, &site, 0));
+        }
+        return out;
+    }
+
+    if let Recognition::Unrecognized {
+        reason,
+        likely_owner,
+    } = &tracking.recognition
+    {
+        let owner = likely_owner
+            .as_deref()
+            .map(|o| format!(" (it looks like {o}'s)"))
+            .unwrap_or_default();
+        let mut f = new(
+            FindingCode::UnrecognizedTrackingTable,
+            Severity::Error,
+            format!(
+                "table {} is not a {fw} tracking table{owner}: {reason}; migdoctor will not write to it",
+                tracking.location
+            ),
+        );
+        if let Some(shape) = &tracking.shape {
+            let cols: Vec<String> = shape
+                .columns
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.data_type))
+                .collect();
+            f = f.evidence(format!("columns: {}", cols.join(", ")));
+        }
+        out.push(f);
+        return out;
+    }
+
+    if let TrackingKind::Version { version, dirty } = &tracking.kind {
+        diagnose_version(history, tracking, version.as_ref(), *dirty, &mut out);
+    }
+    for f in &mut out {
+        f.site.clone_from(&site);
+    }
+    out
+}
+
+fn diagnose_version(
+    history: &History,
+    tracking: &TrackingState,
+    version: Option<&MigrationId>,
+    dirty: bool,
+    out: &mut Vec<Finding>,
+) {
+    let site = history.site.label();
+    let fw = history.framework();
+    let table = &tracking.location;
+    if tracking.raw.rows.len() > 1 {
+        let mut f = Finding::new(
+            FindingCode::DuplicateRows,
+            Severity::Error,
+            fw,
+            site.clone(),
+            format!(
+                "{table} holds {} rows; {fw} keeps exactly one and reads an arbitrary one (LIMIT 1)",
+                tracking.raw.rows.len()
+            ),
+        )
+        .migrations(tracking.entries.iter().map(|e| e.id.clone()));
+        for e in &tracking.entries {
+            f = f.evidence(format!("row {}: version {}, dirty {}", e.row + 1, e.id, e.dirty));
+        }
+        out.push(f);
+    }
+
+    let Some(v) = version else {
+        if dirty {
+            out.push(
+                Finding::new(
+                    FindingCode::Dirty,
+                    Severity::Error,
+                    fw,
+                    site.clone(),
+                    "Dirty database with no version: the down migration of the first version failed part-way",
+                )
+                .evidence(format!("{table}: version -1, dirty true")),
+            );
+        }
+        if !history.migrations.is_empty() {
+            out.push(pending(history, &site, 0));
+        }
+        return;
+    };
+
+    let position = history.migrations.iter().position(|m| &m.id == v);
+    if dirty {
+        let mut f = Finding::new(
+            FindingCode::Dirty,
+            Severity::Error,
+            fw,
+            site.clone(),
+            format!("Dirty database version {v}. Fix and force version."),
+        )
+        .migrations([v.clone()])
+        .evidence(format!("{table}: version {v}, dirty true"));
+        match position {
+            Some(i) => {
+                for file in &history.migrations[i].files {
+                    f = f.evidence(format!("migration {v} is {file}"));
+                }
+                let prev = i
+                    .checked_sub(1)
+                    .map(|p| history.migrations[p].id.to_string())
+                    .unwrap_or_else(|| "-1 (no version)".into());
+                f = f.evidence(format!(
+                    "{v} may have run not at all, partly or fully: force {v} if it fully ran, {prev} if it did not"
+                ));
+            }
+            None => f = f.evidence(format!("no file for version {v}")),
+        }
+        out.push(f);
+    }
+
+    let newest = history.migrations.last().map(|m| m.id.clone());
+    match position {
+        Some(i) => {
+            if i + 1 < history.migrations.len() {
+                out.push(pending(history, &site, i + 1));
+            }
+        }
+        None => {
+            let ahead = newest
+                .as_ref()
+                .is_none_or(|n| compare_versions(v, n) == std::cmp::Ordering::Greater);
+            let msg = if ahead {
+                format!(
+                    "database is ahead of the code: version {v} has no file (newest file: {})",
+                    newest.as_ref().map(|n| n.to_string()).unwrap_or_else(|| "none".into())
+                )
+            } else {
+                format!("tracked version {v} has no file in {} (deleted or renamed?)", history.site.root)
+            };
+            out.push(
+                Finding::new(FindingCode::UnknownTracked, Severity::Error, fw, site.clone(), msg)
+                    .migrations([v.clone()])
+                    .evidence(format!("{table}: version {v}"))
+                    .evidence(format!("the framework fails with: no migration found for version {v}")),
+            );
+            // Files newer than an unknown version are still pending.
+            let first_newer = history
+                .migrations
+                .iter()
+                .position(|m| compare_versions(&m.id, v) == std::cmp::Ordering::Greater);
+            if let Some(i) = first_newer {
+                out.push(pending(history, &site, i));
+            }
+        }
+    }
+}
+
+fn pending(history: &History, site: &str, from: usize) -> Finding {
+    let ids: Vec<MigrationId> = history.migrations[from..].iter().map(|m| m.id.clone()).collect();
+    let list: Vec<&str> = ids.iter().map(MigrationId::as_str).collect();
+    Finding::new(
+        FindingCode::Pending,
+        Severity::Info,
+        history.framework(),
+        site.to_string(),
+        format!("{} migration(s) pending: {}", ids.len(), abbreviate(&list, 10)),
+    )
+    .migrations(ids)
+}
+
+/// Returns the ordering of two version ids: numerically when both are numbers, else textually.
+pub(crate) fn compare_versions(a: &MigrationId, b: &MigrationId) -> std::cmp::Ordering {
+    match (a.as_str().parse::<u128>(), b.as_str().parse::<u128>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+fn abbreviate(items: &[&str], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!("{}, … ({} more)", items[..max].join(", "), items.len() - max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        Column, Framework, Migration, Rows, Site, TableShape, TrackedEntry, TrackingLocation, Value,
+    };
+
+    fn history(versions: &[(&str, bool)]) -> History {
+        let mut h = History::new(Site::new(Framework::GolangMigrate, "db/migrations"));
+        for (v, down) in versions {
+            let mut m = Migration::new(*v, format!("m{v}"));
+            m.files.push(format!("db/migrations/{v}_m.up.sql"));
+            m.has_down = *down;
+            h.migrations.push(m);
+        }
+        h
+    }
+
+    fn tracking(rows: &[(i64, bool)]) -> TrackingState {
+        let mut t = TrackingState::absent(
+            Framework::GolangMigrate,
+            TrackingLocation::table("schema_migrations"),
+            TrackingKind::Version {
+                version: rows.first().map(|r| MigrationId(r.0.to_string())),
+                dirty: rows.first().is_some_and(|r| r.1),
+            },
+        );
+        t.present = true;
+        t.shape = Some(TableShape {
+            columns: vec![
+                Column { name: "version".into(), data_type: "bigint".into(), nullable: false },
+                Column { name: "dirty".into(), data_type: "boolean".into(), nullable: false },
+            ],
+            primary_key: vec!["version".into()],
+            unique_indexes: vec![],
+        });
+        t.raw = Rows {
+            columns: vec!["version".into(), "dirty".into()],
+            rows: rows.iter().map(|r| vec![Value::Int(r.0), Value::Bool(r.1)]).collect(),
+        };
+        t.entries = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| TrackedEntry { id: MigrationId(r.0.to_string()), dirty: r.1, row: i })
+            .collect();
+        t
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn healthy_state_has_no_findings() {
+        let h = history(&[("1", true), ("2", true)]);
+        assert!(diagnose(&h, &tracking(&[(2, false)])).is_empty());
+    }
+
+    #[test]
+    fn dirty_names_version_and_both_choices() {
+        let h = history(&[("1", true), ("2", true), ("3", true)]);
+        let f = diagnose(&h, &tracking(&[(2, true)]));
+        assert_eq!(codes(&f), vec!["dirty", "pending"]);
+        assert_eq!(f[0].message, "Dirty database version 2. Fix and force version.");
+        assert!(f[0].evidence.iter().any(|e| e.contains("force 2 if it fully ran, 1 if it did not")));
+        assert_eq!(f[1].migrations, vec![MigrationId::from("3")]);
+    }
+
+    #[test]
+    fn dirty_first_version_offers_no_version() {
+        let h = history(&[("1", true)]);
+        let f = diagnose(&h, &tracking(&[(1, true)]));
+        assert!(f[0].evidence.iter().any(|e| e.contains("-1 (no version)")));
+    }
+
+    #[test]
+    fn unknown_version_ahead_and_behind() {
+        let h = history(&[("1", true), ("5", true)]);
+        let f = diagnose(&h, &tracking(&[(9, false)]));
+        assert_eq!(codes(&f), vec!["unknown-tracked"]);
+        assert!(f[0].message.contains("ahead of the code"));
+        let f = diagnose(&h, &tracking(&[(3, false)]));
+        assert_eq!(codes(&f), vec!["unknown-tracked", "pending"]);
+        assert!(f[0].message.contains("deleted or renamed"));
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        let h = history(&[("9", true), ("10", true)]);
+        let f = diagnose(&h, &tracking(&[(100, false)]));
+        assert!(f[0].message.contains("ahead"));
+    }
+
+    #[test]
+    fn missing_table_duplicates_and_missing_down() {
+        let h = history(&[("1", false), ("2", true)]);
+        let absent = TrackingState::absent(
+            Framework::GolangMigrate,
+            TrackingLocation::table("schema_migrations"),
+            TrackingKind::Version { version: None, dirty: false },
+        );
+        assert_eq!(codes(&diagnose(&h, &absent)), vec!["missing-down", "missing-tracking-table", "pending"]);
+        let f = diagnose(&h, &tracking(&[(1, false), (2, false)]));
+        assert_eq!(codes(&f), vec!["missing-down", "duplicate-rows", "pending"]);
+    }
+
+    #[test]
+    fn unrecognized_table_stops_tracking_findings() {
+        let h = history(&[("1", true)]);
+        let mut t = tracking(&[]);
+        t.recognition = Recognition::Unrecognized {
+            reason: "columns are (version varchar)".into(),
+            likely_owner: Some("Rails or dbmate".into()),
+        };
+        let f = diagnose(&h, &t);
+        assert_eq!(codes(&f), vec!["unrecognized-tracking-table"]);
+        assert!(f[0].message.contains("Rails or dbmate"));
+    }
+
+    #[test]
+    fn history_problems_become_findings() {
+        let mut h = history(&[("1", true)]);
+        h.problems.push(HistoryProblem::Collision {
+            id: "1".into(),
+            files: vec!["a/1_x.up.sql".into(), "a/1_y.up.sql".into()],
+        });
+        h.problems.push(HistoryProblem::InvalidFile { file: "a/2_x.sql".into(), reason: "no .up./.down.".into() });
+        let f = diagnose(&h, &tracking(&[(1, false)]));
+        assert_eq!(codes(&f), vec!["version-collision", "invalid-migration-file"]);
+    }
+}

@@ -1,0 +1,47 @@
+//! The common migration-state model of migdoctor.
+//!
+//! Pure data and pure logic: no I/O, no async, no database driver. Adapters translate one
+//! framework's files and tracking table into these values; the engine plans repairs over them.
+//!
+//! ```
+//! use migdoctor_model::{Framework, History, Migration, MigrationId, Site};
+//! let site = Site::new(Framework::GolangMigrate, "db/migrations");
+//! let mut history = History::new(site);
+//! history.migrations.push(Migration::new("1", "create_users"));
+//! history.migrations.push(Migration::new("2", "add_email").with_parents(["1"]));
+//! assert_eq!(history.heads(), vec![MigrationId::from("2")]);
+//! ```
+#![warn(missing_docs)]
+
+mod action;
+mod adapter;
+mod diagnose;
+mod finding;
+mod framework;
+mod history;
+mod plan;
+mod sqltypes;
+mod tracking;
+mod tree;
+
+pub use action::Action;
+pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
+pub use diagnose::diagnose;
+pub use finding::{Finding, FindingCode, Severity};
+pub use framework::Framework;
+pub use history::{History, HistoryProblem, Migration, MigrationId, SchemaEffect};
+pub use plan::{Choice, Plan, PlanStep, PlanTarget, PLAN_FORMAT_VERSION};
+pub use sqltypes::{values_equivalent, Column, Dialect, Rows, Sql, TableShape, Value};
+pub use tracking::{Recognition, TrackedEntry, TrackingKind, TrackingLocation, TrackingState};
+pub use tree::{Site, SourceFile, SourceTree};
+
+/// Returns the lowercase hex SHA-256 of `bytes`; used for state and plan fingerprints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}

@@ -1,0 +1,137 @@
+use crate::Framework;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Returns nothing; one file of a project as the CLI read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceFile {
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+    /// The file exists but could not be read; the reason names the OS error.
+    Unreadable(String),
+    /// The file was not loaded because it is larger than the reader's limit.
+    TooLarge(u64),
+}
+
+/// Returns nothing; a project tree as path → content, built by the CLI so that the model and the
+/// adapters never open files. Paths are relative to the project root and use `/`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceTree {
+    files: BTreeMap<String, SourceFile>,
+}
+
+impl SourceTree {
+    /// Returns an empty tree.
+    pub fn new() -> SourceTree {
+        SourceTree::default()
+    }
+
+    /// Returns the tree with `path` set to `content` (for tests and fixtures).
+    pub fn with_file(mut self, path: &str, content: impl Into<Vec<u8>>) -> SourceTree {
+        self.insert(path, SourceFile::Bytes(content.into()));
+        self
+    }
+
+    /// Returns nothing; adds or replaces one file.
+    pub fn insert(&mut self, path: &str, file: SourceFile) {
+        self.files.insert(path.trim_start_matches("./").to_string(), file);
+    }
+
+    /// Returns the file at `path`.
+    pub fn get(&self, path: &str) -> Option<&SourceFile> {
+        self.files.get(path)
+    }
+
+    /// Returns the bytes at `path` when the file was read.
+    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+        match self.files.get(path) {
+            Some(SourceFile::Bytes(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Returns every path in sorted order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Returns every (path, file) pair in sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SourceFile)> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Returns the number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Returns whether the tree has no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Returns the paths directly inside folder `dir` ("" is the root), in sorted order.
+    pub fn files_in(&self, dir: &str) -> Vec<&str> {
+        self.files
+            .keys()
+            .filter(|p| parent_dir(p) == dir)
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Returns the folder part of a `/`-separated relative path ("" for the root).
+pub fn parent_dir(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(i) => &path[..i],
+        None => "",
+    }
+}
+
+/// Returns nothing; one place in a project where a framework keeps migrations (one migrations
+/// folder, one Alembic script location, one Django project), with the settings found for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// The framework.
+    pub framework: Framework,
+    /// The migrations folder relative to the project root ("" for the root itself).
+    pub root: String,
+    /// How the site was found (folder pattern, Makefile, compose file, …).
+    pub origin: String,
+    /// Settings found in the project: `migrations_table`, `database_url`, …
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, String>,
+}
+
+impl Site {
+    /// Returns a site found by folder pattern with no settings.
+    pub fn new(framework: Framework, root: impl Into<String>) -> Site {
+        Site {
+            framework,
+            root: root.into(),
+            origin: "folder pattern".into(),
+            config: BTreeMap::new(),
+        }
+    }
+
+    /// Returns a stable label `framework:root` used in findings and reports.
+    pub fn label(&self) -> String {
+        let root = if self.root.is_empty() { "." } else { &self.root };
+        format!("{}:{}", self.framework, root)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_in_lists_direct_children_only() {
+        let t = SourceTree::new()
+            .with_file("db/m/1_a.up.sql", "x")
+            .with_file("db/m/sub/2_b.up.sql", "y")
+            .with_file("README", "z");
+        assert_eq!(t.files_in("db/m"), vec!["db/m/1_a.up.sql"]);
+        assert_eq!(t.files_in(""), vec!["README"]);
+    }
+}
