@@ -1,0 +1,213 @@
+//! Reading a golang-migrate folder into a [`History`].
+
+use migdoctor_model::{
+    AdapterError, History, HistoryProblem, Migration, MigrationId, Site, SourceFile, SourceTree,
+};
+use std::collections::BTreeMap;
+
+/// Returns nothing; a file name split the way golang-migrate's `source/parse.go` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedName {
+    /// Version (`uint` in Go; 64 bits here).
+    pub version: u64,
+    /// Identifier (title) between `_` and the direction.
+    pub title: String,
+    /// `true` for `.up.`, `false` for `.down.`.
+    pub up: bool,
+    /// Extension after the direction (may be empty).
+    pub ext: String,
+}
+
+/// Returns the parsed name, or why a name that looks like a migration does not parse, or
+/// `Ok(None)` for files that are clearly not migrations.
+///
+/// golang-migrate's regex is `^([0-9]+)_(.*)\.(down|up)\.(.*)$` (source/parse.go): the title
+/// is greedy, so the *last* `.up.`/`.down.` decides, and the extension may be empty.
+pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
+    let digits = name.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && name.as_bytes().get(digits) == Some(&b'_') {
+        let rest = &name[digits + 1..];
+        let mut best: Option<(usize, bool, usize)> = None;
+        for (marker, up) in [(".up.", true), (".down.", false)] {
+            if let Some(pos) = rest.rfind(marker) {
+                if best.is_none_or(|(p, _, _)| pos > p) {
+                    best = Some((pos, up, marker.len()));
+                }
+            }
+        }
+        if let Some((pos, up, len)) = best {
+            let version = name[..digits].parse::<u64>().map_err(|_| {
+                format!("version {} does not fit golang-migrate's 64-bit version", &name[..digits])
+            })?;
+            if i64::try_from(version).is_err() {
+                return Err(format!(
+                    "version {version} does not fit the bigint version column"
+                ));
+            }
+            return Ok(Some(ParsedName {
+                version,
+                title: rest[..pos].to_string(),
+                up,
+                ext: rest[pos + len..].to_string(),
+            }));
+        }
+    }
+    let lower = name.to_ascii_lowercase();
+    let has_direction = lower.contains(".up.")
+        || lower.contains(".down.")
+        || lower.ends_with(".up")
+        || lower.ends_with(".down");
+    let numbered_sql = digits > 0 && lower.ends_with(".sql");
+    if !(has_direction || numbered_sql) {
+        return Ok(None);
+    }
+    let reason = if digits == 0 {
+        "the name must start with a numeric version (pattern {version}_{title}.up|down.{ext})"
+    } else if name.as_bytes().get(digits) != Some(&b'_') {
+        "the version must be followed by '_' (pattern {version}_{title}.up|down.{ext})"
+    } else if has_direction {
+        "the direction must be lowercase '.up.' or '.down.' followed by an extension"
+    } else {
+        "no '.up.' or '.down.' direction in the name"
+    };
+    Err(reason.to_string())
+}
+
+pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
+    let mut history = History::new(site.clone());
+    // version -> (title, up files, down files)
+    let mut found: BTreeMap<u64, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
+    for path in tree.files_in(&site.root) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        match parse_file_name(name) {
+            Ok(Some(parsed)) => {
+                check_readable(tree, path)?;
+                let entry = found
+                    .entry(parsed.version)
+                    .or_insert_with(|| (parsed.title.clone(), Vec::new(), Vec::new()));
+                if parsed.up {
+                    entry.0.clone_from(&parsed.title);
+                    entry.1.push(path.to_string());
+                } else {
+                    entry.2.push(path.to_string());
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => history.problems.push(HistoryProblem::InvalidFile {
+                file: path.to_string(),
+                reason,
+            }),
+        }
+    }
+    let mut previous: Option<MigrationId> = None;
+    for (version, (title, ups, downs)) in found {
+        let id = MigrationId(version.to_string());
+        // source/iofs/iofs.go: a second file for the same version and direction is
+        // `duplicate migration file`.
+        for files in [&ups, &downs] {
+            if files.len() > 1 {
+                history.problems.push(HistoryProblem::Collision {
+                    id: id.clone(),
+                    files: files.clone(),
+                });
+            }
+        }
+        let mut m = Migration::new(id.0.clone(), title);
+        m.files = ups.iter().chain(downs.iter()).cloned().collect();
+        m.has_down = !downs.is_empty();
+        if let Some(p) = previous.take() {
+            m.parents.push(p);
+        }
+        previous = Some(id);
+        history.migrations.push(m);
+    }
+    Ok(history)
+}
+
+fn check_readable(tree: &SourceTree, path: &str) -> Result<(), AdapterError> {
+    match tree.get(path) {
+        Some(SourceFile::Unreadable(reason)) => Err(AdapterError::UnreadableFile {
+            path: path.to_string(),
+            reason: reason.clone(),
+        }),
+        Some(SourceFile::Bytes(bytes)) => match std::str::from_utf8(bytes) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(AdapterError::UnreadableFile {
+                path: path.to_string(),
+                reason: format!(
+                    "not valid UTF-8 (first bad byte at offset {}); re-encode it as UTF-8",
+                    e.valid_up_to()
+                ),
+            }),
+        },
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migdoctor_model::Framework;
+
+    fn parsed(name: &str) -> ParsedName {
+        parse_file_name(name).unwrap().unwrap()
+    }
+
+    #[test]
+    fn names_parse_like_the_go_regex() {
+        let p = parsed("20240101120000_add_users.up.sql");
+        assert_eq!((p.version, p.title.as_str(), p.up, p.ext.as_str()), (20240101120000, "add_users", true, "sql"));
+        // greedy title: the last direction marker wins
+        let p = parsed("1_a.up.b.down.sql");
+        assert_eq!((p.title.as_str(), p.up), ("a.up.b", false));
+        // empty title and empty extension both match
+        assert_eq!(parsed("7_.up.").ext, "");
+        assert_eq!(parsed("000001_x.down.cql").version, 1);
+    }
+
+    #[test]
+    fn lookalikes_are_reported_and_others_ignored() {
+        assert!(parse_file_name("README.md").unwrap().is_none());
+        assert!(parse_file_name("schema.sql").unwrap().is_none());
+        assert!(parse_file_name("0001_init.sql").is_err());
+        assert!(parse_file_name("1_init.UP.sql").is_err());
+        assert!(parse_file_name("v1_init.up.sql").is_err());
+        assert!(parse_file_name("1-init.up.sql").is_err());
+        assert!(parse_file_name("99999999999999999999_x.up.sql").is_err());
+        assert!(parse_file_name("9223372036854775808_x.up.sql").is_err());
+    }
+
+    fn site() -> Site {
+        Site::new(Framework::GolangMigrate, "db/migrations")
+    }
+
+    #[test]
+    fn loads_sorted_linear_history_with_problems() {
+        let tree = SourceTree::new()
+            .with_file("db/migrations/10_c.up.sql", "x")
+            .with_file("db/migrations/2_b.up.sql", "x")
+            .with_file("db/migrations/2_b.down.sql", "x")
+            .with_file("db/migrations/2_b2.up.sql", "x")
+            .with_file("db/migrations/3_notes.sql", "x")
+            .with_file("db/migrations/sub/1_nested.up.sql", "x");
+        let h = load_history(&tree, &site()).unwrap();
+        let ids: Vec<&str> = h.migrations.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, vec!["2", "10"]);
+        assert_eq!(h.migrations[1].parents, vec![MigrationId::from("2")]);
+        assert!(h.migrations[0].has_down && !h.migrations[1].has_down);
+        assert_eq!(h.problems.len(), 2);
+        assert!(matches!(&h.problems[0], HistoryProblem::InvalidFile { file, .. } if file.ends_with("3_notes.sql")));
+        assert!(matches!(&h.problems[1], HistoryProblem::Collision { id, files } if id.as_str() == "2" && files.len() == 2));
+    }
+
+    #[test]
+    fn unreadable_and_non_utf8_files_are_errors_naming_the_file() {
+        let mut tree = SourceTree::new().with_file("db/migrations/1_a.up.sql", vec![0x66, 0xff, 0x00]);
+        let err = load_history(&tree, &site()).unwrap_err();
+        assert!(err.to_string().contains("db/migrations/1_a.up.sql"));
+        assert!(err.to_string().contains("UTF-8"));
+        tree.insert("db/migrations/1_a.up.sql", SourceFile::Unreadable("permission denied".into()));
+        let err = load_history(&tree, &site()).unwrap_err();
+        assert!(err.to_string().contains("permission denied"));
+    }
+}
