@@ -1,1 +1,29 @@
-//! placeholder
+//! The migdoctor engine: reads projects, loads playbooks, makes plans and runs the apply
+//! protocol (lock, fingerprint, backup, one transaction, verify, audit) and undo.
+//!
+//! ```
+//! use migdoctor_engine::Playbooks;
+//! let playbooks = Playbooks::embedded().unwrap();
+//! assert!(playbooks.get("golang-migrate/undirty").is_some());
+//! ```
+#![warn(missing_docs)]
+
+mod apply;
+mod backup;
+mod error;
+mod inspect;
+mod planner;
+mod playbook;
+mod registry;
+mod tree;
+mod undo;
+
+pub use apply::{apply, row_difference, ApplyOptions, ApplyReport};
+pub use backup::{append_journal, read_backup, write_backup, Backup};
+pub use error::{EngineError, FaultPoint};
+pub use inspect::{findings, inspect_site, load_history, read_tracking, read_tracking_at, SiteReport};
+pub use planner::{plan, recommend, state_vars, PlanInput, Recommended};
+pub use playbook::{fill, Param, Playbook, Playbooks, StepTemplate, EMBEDDED};
+pub use registry::{adapter_for, adapters};
+pub use tree::{read_tree, MAX_FILE_BYTES, SKIPPED_DIRS};
+pub use undo::undo;

@@ -8,11 +8,19 @@ use crate::{
 /// Returns the findings for one site from its declared history and its tracking table. Pure:
 /// tested on hand-built values. Schema evidence joins in a later layer.
 pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
+    let mut out = diagnose_files(history);
+    let site = history.site.label();
+    tracking_findings(history, tracking, &site, &mut out);
+    out
+}
+
+/// Returns the findings the files alone prove (collisions, unparseable names, missing downs),
+/// for when no database is given.
+pub fn diagnose_files(history: &History) -> Vec<Finding> {
     let mut out = Vec::new();
     let site = history.site.label();
     let fw = history.framework();
     let new = |code, sev, msg: String| Finding::new(code, sev, fw, site.clone(), msg);
-
     for problem in &history.problems {
         match problem {
             HistoryProblem::Collision { id, files } => {
@@ -63,6 +71,13 @@ pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
         );
     }
 
+    out
+}
+
+fn tracking_findings(history: &History, tracking: &TrackingState, site: &str, out: &mut Vec<Finding>) {
+    let fw = history.framework();
+    let site = site.to_string();
+    let new = |code, sev, msg: String| Finding::new(code, sev, fw, site.clone(), msg);
     if !tracking.present {
         if !history.migrations.is_empty() {
             out.push(
@@ -79,7 +94,7 @@ pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
             );
             out.push(pending(history, &site, 0));
         }
-        return out;
+        return;
     }
 
     if let Recognition::Unrecognized {
@@ -108,16 +123,12 @@ pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
             f = f.evidence(format!("columns: {}", cols.join(", ")));
         }
         out.push(f);
-        return out;
+        return;
     }
 
     if let TrackingKind::Version { version, dirty } = &tracking.kind {
-        diagnose_version(history, tracking, version.as_ref(), *dirty, &mut out);
+        diagnose_version(history, tracking, version.as_ref(), *dirty, out);
     }
-    for f in &mut out {
-        f.site.clone_from(&site);
-    }
-    out
 }
 
 fn diagnose_version(

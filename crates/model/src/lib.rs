@@ -26,7 +26,7 @@ mod tree;
 
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
-pub use diagnose::diagnose;
+pub use diagnose::{diagnose, diagnose_files};
 pub use finding::{Finding, FindingCode, Severity};
 pub use framework::Framework;
 pub use history::{History, HistoryProblem, Migration, MigrationId, SchemaEffect};

@@ -1,0 +1,274 @@
+//! The apply protocol: lock, fingerprint, backup, one transaction, verify, audit.
+
+use crate::backup::{append_journal, new_backup_id, write_backup, Backup};
+use crate::inspect::read_tracking_at;
+use crate::{EngineError, FaultPoint};
+use migdoctor_db::{Db, Locked};
+use migdoctor_model::{Action, Adapter, Dialect, Plan, Rows, Sql, TrackingLocation, TrackingState};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Returns nothing; where apply and undo keep their files, and test hooks.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// `.migdoctor/` of the project: the journal lives here.
+    pub state_dir: PathBuf,
+    /// Backups folder (default `<state_dir>/backups`).
+    pub backup_dir: Option<PathBuf>,
+    /// How long to wait for the framework's lock.
+    pub lock_timeout: Duration,
+    /// Undo only: restore even if the table changed after the apply.
+    pub force: bool,
+    /// Test hook: fail at this point of the protocol.
+    #[doc(hidden)]
+    pub fault: Option<FaultPoint>,
+}
+
+impl ApplyOptions {
+    /// Returns options keeping files under `state_dir`.
+    pub fn new(state_dir: impl Into<PathBuf>) -> ApplyOptions {
+        ApplyOptions {
+            state_dir: state_dir.into(),
+            backup_dir: None,
+            lock_timeout: Duration::from_secs(15),
+            force: false,
+            fault: None,
+        }
+    }
+
+    /// Returns the backups folder.
+    pub fn backups(&self) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| self.state_dir.join("backups"))
+    }
+
+    /// Returns the journal file.
+    pub fn journal(&self) -> PathBuf {
+        self.state_dir.join("journal.jsonl")
+    }
+
+    pub(crate) fn fault(&self, at: FaultPoint) -> Result<(), EngineError> {
+        if self.fault == Some(at) {
+            Err(EngineError::Injected(at))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Returns nothing; what an apply or undo did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ApplyReport {
+    /// The backup id (for undo).
+    pub backup_id: String,
+    /// The backup file.
+    pub backup_path: PathBuf,
+    /// Statements run.
+    pub statements: usize,
+    /// The tracking state afterwards, as re-read.
+    pub after: TrackingState,
+    /// The command that undoes this.
+    pub undo_command: String,
+}
+
+/// Returns "" when both row sets hold the same rows (in any order), else what differs.
+pub fn row_difference(expected: &Rows, actual: &Rows) -> String {
+    let key = |rows: &Rows| {
+        let mut v: Vec<String> = rows
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|x| match x {
+                migdoctor_model::Value::Bool(b) => i64::from(*b).to_string(),
+                other => other.display(),
+            }).collect::<Vec<_>>().join(", "))
+            .collect();
+        v.sort();
+        v
+    };
+    let (e, a) = (key(expected), key(actual));
+    if e == a {
+        String::new()
+    } else {
+        format!("expected rows [{}], found [{}]", e.join("; "), a.join("; "))
+    }
+}
+
+pub(crate) fn short(fp: &str) -> String {
+    fp.chars().take(12).collect()
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// Returns the report after running `plan` under the protocol in design.md. On any failure the
+/// transaction is rolled back and the table is as it was; the backup (if already written) stays.
+pub async fn apply(db: &mut Db, adapter: &dyn Adapter, plan: &Plan, opts: &ApplyOptions) -> Result<ApplyReport, EngineError> {
+    if !plan.is_intact() {
+        return Err(EngineError::BadPlan {
+            path: "(plan)".into(),
+            reason: "its fingerprint does not match its content: it was edited after `migdoctor plan` made it".into(),
+        });
+    }
+    let facts = db.facts().clone();
+    if facts.dialect != plan.target.dialect || facts.database != plan.target.database {
+        return Err(EngineError::TargetMismatch {
+            planned: format!("{} database {}", plan.target.dialect, plan.target.database),
+            actual: format!("{} database {}", facts.dialect, facts.database),
+        });
+    }
+    let url = db.url().redacted().to_string();
+    let key = adapter.lock_key(&facts, &plan.location);
+    let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
+    let mut created = false;
+    let result = apply_locked(&mut locked, adapter, plan, opts, &url, &mut created).await;
+    finish(locked, result, created, &plan.location).await
+}
+
+/// Returns the result after releasing the lock; on failure after a non-transactional CREATE
+/// TABLE (MySQL), drops the table again so nothing is left behind.
+pub(crate) async fn finish<T>(
+    mut locked: Locked<'_>,
+    result: Result<T, EngineError>,
+    created_outside_tx: bool,
+    at: &TrackingLocation,
+) -> Result<T, EngineError> {
+    match result {
+        Ok(v) => {
+            locked.release().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = locked.rollback().await;
+            if created_outside_tx && !matches!(e, EngineError::Db(migdoctor_db::DbError::Lost { .. })) {
+                let drop = migdoctor_sql::drop_table(locked.dialect(), at);
+                let _ = locked.execute("dropping the table created before the failure", &drop).await;
+            }
+            let _ = locked.release().await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_locked(
+    locked: &mut Locked<'_>,
+    adapter: &dyn Adapter,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    url: &str,
+    created: &mut bool,
+) -> Result<ApplyReport, EngineError> {
+    opts.fault(FaultPoint::AfterLock)?;
+    let label = plan.site.label();
+    let current = read_tracking_at(locked.db(), adapter, &plan.location, &label).await?;
+    if current.fingerprint() != plan.state_fingerprint {
+        return Err(EngineError::StateChanged {
+            table: plan.location.to_string(),
+            expected: short(&plan.state_fingerprint),
+            found: short(&current.fingerprint()),
+        });
+    }
+    opts.fault(FaultPoint::AfterFingerprint)?;
+
+    let now = now();
+    let creates = plan.steps.iter().any(|s| matches!(s.action, Action::CreateTrackingTable));
+    let backup = Backup {
+        format_version: 1,
+        id: new_backup_id(&now, &plan.fingerprint),
+        created_at: now.to_rfc3339(),
+        operation: "apply".into(),
+        playbook: plan.playbook.clone(),
+        plan_fingerprint: plan.fingerprint.clone(),
+        framework: plan.framework,
+        target: plan.target.clone(),
+        location: plan.location.clone(),
+        table_existed: current.present,
+        shape: current.shape.clone(),
+        rows: current.raw.clone(),
+        expected_after_present: current.present || creates,
+        expected_after: plan.expected.clone(),
+    };
+    let backup_path = write_backup(&opts.backups(), &backup)?;
+    opts.fault(FaultPoint::AfterBackup)?;
+
+    let dialect = locked.dialect();
+    let mut outside = Vec::new();
+    let mut inside = Vec::new();
+    for step in &plan.steps {
+        let ddl = matches!(step.action, Action::CreateTrackingTable);
+        for sql in &step.sql {
+            if ddl && dialect == Dialect::Mysql {
+                outside.push(sql.clone());
+            } else {
+                inside.push(sql.clone());
+            }
+        }
+    }
+    let total = outside.len() + inside.len();
+    let mut completed = 0;
+    for sql in &outside {
+        run_step(locked, sql, &mut completed, total).await?;
+        *created = true;
+    }
+    locked.begin().await?;
+    for sql in &inside {
+        run_step(locked, sql, &mut completed, total).await?;
+        if completed == 1 {
+            opts.fault(FaultPoint::MidSteps)?;
+            if opts.fault == Some(FaultPoint::SeverMidSteps) {
+                locked.sever_connection().await?;
+            }
+        }
+    }
+    opts.fault(FaultPoint::AfterSteps)?;
+
+    let after = read_tracking_at(locked.db(), adapter, &plan.location, &label).await?;
+    let diff = row_difference(&plan.expected, &after.raw);
+    if !after.present || !diff.is_empty() {
+        return Err(EngineError::VerifyFailed {
+            table: plan.location.to_string(),
+            detail: if after.present { diff } else { "the table does not exist".into() },
+        });
+    }
+    opts.fault(FaultPoint::AfterVerify)?;
+    locked.commit().await?;
+    opts.fault(FaultPoint::AfterCommit)?;
+
+    let record = serde_json::json!({
+        "time": chrono::Utc::now().to_rfc3339(),
+        "operation": "apply",
+        "playbook": plan.playbook,
+        "params": plan.params,
+        "plan_fingerprint": plan.fingerprint,
+        "target": url,
+        "table": plan.location.to_string(),
+        "before_fingerprint": plan.state_fingerprint,
+        "after_fingerprint": after.fingerprint(),
+        "backup_id": backup.id,
+        "statements": completed,
+        "user": std::env::var("USER").unwrap_or_default(),
+    });
+    append_journal(&opts.journal(), &record)?;
+    Ok(ApplyReport {
+        undo_command: format!("migdoctor undo {} --db '{url}'", backup.id),
+        backup_id: backup.id,
+        backup_path,
+        statements: completed,
+        after,
+    })
+}
+
+pub(crate) async fn run_step(locked: &mut Locked<'_>, sql: &Sql, completed: &mut usize, total: usize) -> Result<(), EngineError> {
+    match locked.execute("running a plan step", sql).await {
+        Ok(_) => {
+            *completed += 1;
+            Ok(())
+        }
+        Err(source) => Err(EngineError::StepFailed {
+            completed: *completed,
+            failed: *completed + 1,
+            total,
+            statement: sql.display(),
+            source,
+        }),
+    }
+}

@@ -1,0 +1,271 @@
+//! Turning a playbook into a reviewable plan. Never writes.
+
+use crate::playbook::{fill, step_action, Playbook, Playbooks};
+use crate::EngineError;
+use migdoctor_model::{
+    Action, Adapter, Choice, ConnectionFacts, Dialect, Finding, History, MigrationId, Plan,
+    PlanStep, PlanTarget, TrackingKind, TrackingState, PLAN_FORMAT_VERSION,
+};
+use std::collections::BTreeMap;
+
+/// Returns nothing; everything a plan is made from.
+pub struct PlanInput<'a> {
+    /// The playbook.
+    pub playbook: &'a Playbook,
+    /// `--param` values.
+    pub params: &'a BTreeMap<String, String>,
+    /// The adapter of the site's framework.
+    pub adapter: &'a dyn Adapter,
+    /// The site's history.
+    pub history: &'a History,
+    /// Its tracking state, read just now.
+    pub tracking: &'a TrackingState,
+    /// Its findings.
+    pub findings: &'a [Finding],
+    /// The connection.
+    pub facts: &'a ConnectionFacts,
+    /// The URL, redacted.
+    pub url: &'a str,
+    /// When (RFC 3339); passed in so plans are reproducible in tests.
+    pub now: &'a str,
+}
+
+/// Returns the template variables the state defines (`dirty_version`, `previous_version`, …).
+pub fn state_vars(history: &History, tracking: &TrackingState) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    let previous_of = |id: &MigrationId| {
+        let pos = history.migrations.iter().position(|m| &m.id == id)?;
+        Some(
+            pos.checked_sub(1)
+                .map(|p| history.migrations[p].id.to_string())
+                .unwrap_or_else(|| "-1".into()),
+        )
+    };
+    if let TrackingKind::Version { version, dirty } = &tracking.kind {
+        let current = version.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-1".into());
+        vars.insert("current_version".into(), current.clone());
+        if *dirty {
+            vars.insert("dirty_version".into(), current);
+            if let Some(v) = version {
+                if let Some(prev) = previous_of(v) {
+                    vars.insert("previous_version".into(), prev);
+                }
+            }
+        }
+    }
+    if let Some(last) = history.migrations.last() {
+        vars.insert("newest_version".into(), last.id.to_string());
+    }
+    vars
+}
+
+/// Returns the plan for one playbook on one site, or why it cannot be made.
+pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
+    let pb = input.playbook;
+    let site = input.history.site.label();
+    let fw = input.adapter.framework();
+    let not_applicable = |reason: String| EngineError::NotApplicable {
+        playbook: pb.id.clone(),
+        site: site.clone(),
+        reason,
+    };
+    if !pb.frameworks.iter().any(|f| f == fw.id()) {
+        return Err(not_applicable(format!("it supports {}, not {fw}", pb.frameworks.join(", "))));
+    }
+    let t = input.tracking;
+    if !t.writable() {
+        return Err(not_applicable(format!(
+            "table {} is not a {fw} tracking table; migdoctor does not write to tables it does not recognise",
+            t.location
+        )));
+    }
+    match pb.requires_tracking.as_str() {
+        "present" if !t.present => {
+            return Err(not_applicable(format!("tracking table {} does not exist", t.location)))
+        }
+        "absent" if t.present => {
+            return Err(not_applicable(format!("tracking table {} already exists", t.location)))
+        }
+        _ => {}
+    }
+    let addressed: Vec<Finding> = input
+        .findings
+        .iter()
+        .filter(|f| pb.addresses.iter().any(|c| c == f.code.as_str()))
+        .cloned()
+        .collect();
+    if addressed.is_empty() {
+        return Err(not_applicable(format!(
+            "there is no {} finding to fix",
+            pb.addresses.join(" / ")
+        )));
+    }
+
+    let mut vars = state_vars(input.history, t);
+    let choices: Vec<Choice> = pb
+        .choices
+        .iter()
+        .map(|c| Choice {
+            value: fill(&c.value, &vars),
+            when: fill(&c.when, &vars),
+        })
+        .filter(|c| !c.value.contains('{'))
+        .collect();
+    let mut params = BTreeMap::new();
+    for p in &pb.params {
+        let value = input
+            .params
+            .get(&p.name)
+            .cloned()
+            .or_else(|| p.default.as_ref().map(|d| fill(d, &vars)));
+        match value {
+            Some(v) => {
+                params.insert(p.name.clone(), v);
+            }
+            None if p.required => {
+                return Err(EngineError::NeedsInput {
+                    playbook: pb.id.clone(),
+                    param: p.name.clone(),
+                    description: fill(&p.description, &vars),
+                    choices,
+                })
+            }
+            None => {}
+        }
+    }
+    for k in input.params.keys() {
+        if !pb.params.iter().any(|p| &p.name == k) {
+            return Err(EngineError::InvalidParam {
+                param: k.clone(),
+                value: input.params[k].clone(),
+                reason: format!("{} has no such parameter", pb.id),
+            });
+        }
+    }
+    vars.extend(params.clone());
+
+    let mut actions = Vec::new();
+    for step in &pb.steps {
+        let action = step_action(step, &vars).map_err(|reason| EngineError::Playbook {
+            file: pb.source.clone(),
+            reason,
+        })?;
+        check_action(&action, input.history, &choices)?;
+        actions.push(action);
+    }
+    let dialect = input.facts.dialect;
+    let at = &t.location;
+    let mut steps = Vec::new();
+    for action in &actions {
+        let sql = input
+            .adapter
+            .render(dialect, at, action)
+            .map_err(|source| EngineError::Adapter { site: site.clone(), source })?;
+        steps.push(PlanStep {
+            description: action.describe(),
+            action: action.clone(),
+            sql,
+        });
+    }
+    let expected = input
+        .adapter
+        .expected_after(dialect, t, &actions)
+        .map_err(|source| EngineError::Adapter { site: site.clone(), source })?;
+    let has_ddl = actions.iter().any(|a| matches!(a, Action::CreateTrackingTable));
+    let transactional = dialect.transactional_ddl() || !has_ddl;
+    let transaction_note = match (dialect, has_ddl) {
+        (Dialect::Mysql, true) => "MySQL/MariaDB commit DDL implicitly: CREATE TABLE runs first, outside the transaction; if a later step fails, migdoctor drops the table it created, so nothing is left behind.".to_string(),
+        (Dialect::Sqlite, _) => "All steps run in one BEGIN IMMEDIATE transaction, which is also the write lock.".to_string(),
+        _ => "All steps run in one transaction and are verified before COMMIT.".to_string(),
+    };
+    let mut risks: Vec<String> = pb.risks.iter().map(|r| fill(r, &vars)).collect();
+    risks.push(format!(
+        "Only the tracking table {} is written; application tables are never touched.",
+        at
+    ));
+    let lock = input.adapter.lock_key(input.facts, at);
+    let undo = "apply writes a backup of every row it touches and prints its id; `migdoctor undo BACKUP_ID --db URL` restores those rows exactly (it refuses if the table changed since, unless --force).".to_string();
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        playbook: pb.id.clone(),
+        title: pb.title.clone(),
+        framework: fw,
+        site: input.history.site.clone(),
+        target: PlanTarget {
+            dialect,
+            url: input.url.to_string(),
+            database: input.facts.database.clone(),
+        },
+        location: at.clone(),
+        params,
+        findings: addressed,
+        choices,
+        state_fingerprint: t.fingerprint(),
+        before: t.clone(),
+        steps,
+        transactional,
+        transaction_note,
+        expected,
+        resolves: pb.resolves.clone(),
+        lock,
+        risks,
+        undo,
+        created_at: input.now.to_string(),
+        fingerprint: String::new(),
+    };
+    Ok(plan.sealed())
+}
+
+/// Refuses versions the files do not have: forcing one makes golang-migrate fail with
+/// "no migration found for version".
+fn check_action(action: &Action, history: &History, choices: &[Choice]) -> Result<(), EngineError> {
+    if let Action::SetVersion { version: Some(v), .. } = action {
+        if v.as_str().parse::<i64>().is_err() || history.get(v).is_none() {
+            let mut reason = format!(
+                "{} has no migration {v}; golang-migrate would fail with \"no migration found for version {v}\"",
+                history.site.root
+            );
+            if !choices.is_empty() {
+                let vals: Vec<&str> = choices.iter().map(|c| c.value.as_str()).collect();
+                reason.push_str(&format!("; the choices here are {}", vals.join(" or ")));
+            }
+            return Err(EngineError::InvalidParam {
+                param: "version".into(),
+                value: v.to_string(),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Returns nothing; the result of planning every fixable finding.
+#[derive(Debug, Default)]
+pub struct Recommended {
+    /// Plans that could be made with defaults.
+    pub plans: Vec<Plan>,
+    /// Playbooks that need a human decision, with the reason.
+    pub decisions: Vec<EngineError>,
+}
+
+/// Returns the recommended plans for every finding that has a playbook.
+pub fn recommend(base: &PlanInput<'_>, playbooks: &Playbooks) -> Recommended {
+    let mut ids: Vec<String> = Vec::new();
+    for f in base.findings {
+        for p in &f.playbooks {
+            if !ids.contains(p) {
+                ids.push(p.clone());
+            }
+        }
+    }
+    let mut out = Recommended::default();
+    for id in ids {
+        let Some(pb) = playbooks.get(&id) else { continue };
+        let input = PlanInput { playbook: pb, ..*base };
+        match plan(&input) {
+            Ok(p) => out.plans.push(p),
+            Err(e) => out.decisions.push(e),
+        }
+    }
+    out
+}

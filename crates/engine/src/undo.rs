@@ -1,0 +1,161 @@
+//! Undo: restore the rows a backup holds, under the same protocol as apply.
+
+use crate::apply::{finish, now, row_difference, run_step, ApplyOptions, ApplyReport};
+use crate::backup::{append_journal, new_backup_id, read_backup, write_backup, Backup};
+use crate::inspect::read_tracking_at;
+use crate::{adapter_for, EngineError, FaultPoint};
+use migdoctor_db::{Db, Locked};
+use migdoctor_model::{Action, Adapter, Dialect, Sql};
+use migdoctor_sql::{delete_all, drop_table, insert_row};
+
+/// Returns the report after restoring backup `id`: the tracking table holds exactly the rows it
+/// held before the apply that wrote the backup. A backup of the current rows is written first,
+/// so an undo can itself be undone.
+pub async fn undo(db: &mut Db, id: &str, opts: &ApplyOptions) -> Result<ApplyReport, EngineError> {
+    let (backup, _) = read_backup(&opts.backups(), id)?;
+    let adapter = adapter_for(backup.framework).ok_or_else(|| EngineError::Backup {
+        path: id.to_string(),
+        reason: format!("this build has no {} adapter", backup.framework),
+    })?;
+    let facts = db.facts().clone();
+    if facts.dialect != backup.target.dialect || facts.database != backup.target.database {
+        return Err(EngineError::TargetMismatch {
+            planned: format!("{} database {} ({})", backup.target.dialect, backup.target.database, backup.target.url),
+            actual: format!("{} database {}", facts.dialect, facts.database),
+        });
+    }
+    let url = db.url().redacted().to_string();
+    let key = adapter.lock_key(&facts, &backup.location);
+    let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
+    let mut created = false;
+    let result = undo_locked(&mut locked, adapter, &backup, opts, &url, &mut created).await;
+    finish(locked, result, created, &backup.location).await
+}
+
+async fn undo_locked(
+    locked: &mut Locked<'_>,
+    adapter: &dyn Adapter,
+    backup: &Backup,
+    opts: &ApplyOptions,
+    url: &str,
+    created: &mut bool,
+) -> Result<ApplyReport, EngineError> {
+    opts.fault(FaultPoint::AfterLock)?;
+    let label = format!("undo {}", backup.id);
+    let current = read_tracking_at(locked.db(), adapter, &backup.location, &label).await?;
+    if !opts.force {
+        let detail = if current.present != backup.expected_after_present {
+            format!(
+                "the table {} but the apply left it {}",
+                if current.present { "exists" } else { "does not exist" },
+                if backup.expected_after_present { "present" } else { "absent" }
+            )
+        } else {
+            row_difference(&backup.expected_after, &current.raw)
+        };
+        if !detail.is_empty() {
+            return Err(EngineError::UndoStale {
+                table: backup.location.to_string(),
+                backup: backup.id.clone(),
+                detail,
+            });
+        }
+    }
+    opts.fault(FaultPoint::AfterFingerprint)?;
+
+    let now = now();
+    let mine = Backup {
+        format_version: 1,
+        id: new_backup_id(&now, &backup.id),
+        created_at: now.to_rfc3339(),
+        operation: "undo".into(),
+        playbook: format!("undo {}", backup.id),
+        plan_fingerprint: backup.plan_fingerprint.clone(),
+        framework: backup.framework,
+        target: backup.target.clone(),
+        location: backup.location.clone(),
+        table_existed: current.present,
+        shape: current.shape.clone(),
+        rows: current.raw.clone(),
+        expected_after_present: backup.table_existed,
+        expected_after: backup.rows.clone(),
+    };
+    let backup_path = write_backup(&opts.backups(), &mine)?;
+    opts.fault(FaultPoint::AfterBackup)?;
+
+    let dialect = locked.dialect();
+    let at = &backup.location;
+    let mut ddl: Vec<Sql> = Vec::new();
+    let mut dml: Vec<Sql> = Vec::new();
+    if backup.table_existed {
+        if !current.present {
+            ddl.extend(
+                adapter
+                    .render(dialect, at, &Action::CreateTrackingTable)
+                    .map_err(|source| EngineError::Adapter { site: label.clone(), source })?,
+            );
+        }
+        dml.push(delete_all(dialect, at));
+        for row in &backup.rows.rows {
+            dml.push(insert_row(dialect, at, &backup.rows.columns, row));
+        }
+    } else if current.present {
+        ddl.push(drop_table(dialect, at));
+    }
+    let total = ddl.len() + dml.len();
+    let mut completed = 0;
+    let (outside, inside): (Vec<Sql>, Vec<Sql>) = if dialect == Dialect::Mysql {
+        (ddl, dml)
+    } else {
+        (Vec::new(), ddl.into_iter().chain(dml).collect())
+    };
+    for sql in &outside {
+        run_step(locked, sql, &mut completed, total).await?;
+        *created = backup.table_existed;
+    }
+    locked.begin().await?;
+    for sql in &inside {
+        run_step(locked, sql, &mut completed, total).await?;
+        if completed == 1 {
+            opts.fault(FaultPoint::MidSteps)?;
+            if opts.fault == Some(FaultPoint::SeverMidSteps) {
+                locked.sever_connection().await?;
+            }
+        }
+    }
+    opts.fault(FaultPoint::AfterSteps)?;
+    let after = read_tracking_at(locked.db(), adapter, at, &label).await?;
+    let diff = if after.present != backup.table_existed {
+        "the table's presence differs from the backup".to_string()
+    } else {
+        row_difference(&backup.rows, &after.raw)
+    };
+    if !diff.is_empty() {
+        return Err(EngineError::VerifyFailed { table: at.to_string(), detail: diff });
+    }
+    opts.fault(FaultPoint::AfterVerify)?;
+    locked.commit().await?;
+    opts.fault(FaultPoint::AfterCommit)?;
+    append_journal(
+        &opts.journal(),
+        &serde_json::json!({
+            "time": chrono::Utc::now().to_rfc3339(),
+            "operation": "undo",
+            "restored_backup": backup.id,
+            "backup_id": mine.id,
+            "target": url,
+            "table": at.to_string(),
+            "forced": opts.force,
+            "after_fingerprint": after.fingerprint(),
+            "statements": completed,
+            "user": std::env::var("USER").unwrap_or_default(),
+        }),
+    )?;
+    Ok(ApplyReport {
+        undo_command: format!("migdoctor undo {} --db '{url}'", mine.id),
+        backup_id: mine.id,
+        backup_path,
+        statements: completed,
+        after,
+    })
+}
