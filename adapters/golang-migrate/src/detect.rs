@@ -65,7 +65,10 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             if let Some(q) = query_param(&url, "x-migrations-table-quoted") {
                 site.config.insert("migrations_table_quoted".into(), q);
             }
-            site.config.entry("database_url".into()).or_insert(url);
+            if !site.config.contains_key("database_url") {
+                site.config.insert("database_url".into(), url);
+                site.config.insert("database_url_file".into(), cp.origin.clone());
+            }
         }
     }
     sites.into_values().collect()

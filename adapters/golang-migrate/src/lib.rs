@@ -83,11 +83,11 @@ impl Adapter for GolangMigrate {
 
     fn expected_after(
         &self,
-        _dialect: Dialect,
+        dialect: Dialect,
         before: &TrackingState,
         actions: &[Action],
     ) -> Result<Rows, AdapterError> {
-        render::expected_after(before, actions)
+        render::expected_after(dialect, before, actions)
     }
 
     fn lock_key(&self, facts: &ConnectionFacts, at: &TrackingLocation) -> Option<LockKey> {

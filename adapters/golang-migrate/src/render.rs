@@ -82,7 +82,16 @@ pub(crate) fn render(dialect: Dialect, at: &TrackingLocation, action: &Action) -
     }
 }
 
-pub(crate) fn expected_after(before: &TrackingState, actions: &[Action]) -> Result<Rows, AdapterError> {
+/// Returns how `dirty` is stored: a boolean on PostgreSQL, 0/1 on MySQL (`boolean` is
+/// `tinyint(1)`) and SQLite (go-sqlite3 binds Go bools as integers).
+fn dirty_value(dialect: Dialect, dirty: bool) -> Value {
+    match dialect {
+        Dialect::Postgres => Value::Bool(dirty),
+        Dialect::Mysql | Dialect::Sqlite => Value::Int(i64::from(dirty)),
+    }
+}
+
+pub(crate) fn expected_after(dialect: Dialect, before: &TrackingState, actions: &[Action]) -> Result<Rows, AdapterError> {
     let mut rows = if before.present {
         before.raw.clone()
     } else {
@@ -108,7 +117,7 @@ pub(crate) fn expected_after(before: &TrackingState, actions: &[Action]) -> Resu
                     let mut row = vec![Value::Null; rows.columns.len()];
                     if let (Some(vi), Some(di)) = (vi, di) {
                         row[vi] = Value::Int(v);
-                        row[di] = Value::Bool(*dirty);
+                        row[di] = dirty_value(dialect, *dirty);
                     }
                     rows.rows.push(row);
                 }
@@ -194,11 +203,12 @@ mod tests {
             TrackingKind::Version { version: None, dirty: false },
         );
         let rows = expected_after(
+            Dialect::Sqlite,
             &before,
             &[Action::CreateTrackingTable, Action::SetVersion { version: Some("3".into()), dirty: false }],
         )
         .unwrap();
-        assert_eq!(rows.rows, vec![vec![Value::Int(3), Value::Bool(false)]]);
-        assert!(expected_after(&before, &[Action::SetVersion { version: None, dirty: false }]).is_err());
+        assert_eq!(rows.rows, vec![vec![Value::Int(3), Value::Int(0)]]);
+        assert!(expected_after(Dialect::Postgres, &before, &[Action::SetVersion { version: None, dirty: false }]).is_err());
     }
 }

@@ -189,6 +189,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         format_version: PLAN_FORMAT_VERSION,
         playbook: pb.id.clone(),
         title: pb.title.clone(),
+        summary: pb.summary.split_whitespace().collect::<Vec<_>>().join(" "),
         framework: fw,
         site: input.history.site.clone(),
         target: PlanTarget {

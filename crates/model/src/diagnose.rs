@@ -191,7 +191,7 @@ fn diagnose_version(
         .evidence(format!("{table}: version {v}, dirty true"));
         match position {
             Some(i) => {
-                for file in &history.migrations[i].files {
+                if let Some(file) = history.migrations[i].files.first() {
                     f = f.evidence(format!("migration {v} is {file}"));
                 }
                 let prev = i

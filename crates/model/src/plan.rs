@@ -49,6 +49,8 @@ pub struct Plan {
     pub playbook: String,
     /// Playbook title.
     pub title: String,
+    /// What the playbook does and why.
+    pub summary: String,
     /// Framework.
     pub framework: Framework,
     /// Site the plan is for.

@@ -1,0 +1,79 @@
+//! `migdoctor status`: one line per site.
+
+use super::diagnose::{findings_exit, inspect_project};
+use crate::render::{json, md_table, table, Format};
+use migdoctor_model::{Finding, FindingCode, TrackingKind};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Arguments of `status`.
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Line {
+    framework: String,
+    site: String,
+    declared: usize,
+    newest: Option<String>,
+    tracking_table: Option<String>,
+    applied: Option<String>,
+    dirty: Option<bool>,
+    pending: Option<usize>,
+    findings: usize,
+}
+
+pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow::Result<i32> {
+    let (_, _, reports) = inspect_project(ctx, &args.path).await?;
+    let mut lines = Vec::new();
+    for r in &reports {
+        let pending = r.findings.iter().find(|f| f.code == FindingCode::Pending).map(|f| f.migrations.len());
+        let (applied, dirty) = match r.tracking.as_ref().map(|t| (&t.kind, t.present)) {
+            Some((TrackingKind::Version { version, dirty }, true)) => (
+                Some(version.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "none".into())),
+                Some(*dirty),
+            ),
+            Some((_, false)) => (Some("no table".into()), None),
+            _ => (None, None),
+        };
+        lines.push(Line {
+            framework: r.site.framework.to_string(),
+            site: if r.site.root.is_empty() { ".".into() } else { r.site.root.clone() },
+            declared: r.history.migrations.len(),
+            newest: r.history.migrations.last().map(|m| m.id.to_string()),
+            tracking_table: r.tracking.as_ref().map(|t| t.location.to_string()),
+            applied,
+            dirty,
+            pending: r.tracking.as_ref().map(|_| pending.unwrap_or(0)),
+            findings: r.findings.iter().filter(|f| f.code != FindingCode::Pending && f.code != FindingCode::MissingDown).count(),
+        });
+    }
+    let dash = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+    let cells: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.framework.clone(),
+                l.site.clone(),
+                l.declared.to_string(),
+                dash(l.newest.clone()),
+                dash(l.applied.clone()),
+                l.dirty.map(|d| if d { ctx.style.severity(migdoctor_model::Severity::Error).replace("error", "DIRTY") } else { "no".into() }).unwrap_or_else(|| "-".into()),
+                dash(l.pending.map(|p| p.to_string())),
+                l.findings.to_string(),
+            ]
+        })
+        .collect();
+    let headers = ["framework", "site", "declared", "newest", "applied", "dirty", "pending", "findings"];
+    match ctx.global.format {
+        Format::Json => json(ctx.out, &serde_json::json!({"format_version": 1, "sites": lines}))?,
+        Format::Table => table(ctx.out, &headers, &cells)?,
+        Format::Markdown => md_table(ctx.out, &headers, &cells)?,
+    }
+    let all: Vec<&Finding> = reports.iter().flat_map(|r| r.findings.iter()).collect();
+    Ok(findings_exit(ctx, &all))
+}

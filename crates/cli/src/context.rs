@@ -1,0 +1,192 @@
+//! What every command shares: global options, the project, the database connection.
+
+use crate::render::{Format, Style};
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+use migdoctor_db::{Db, DbUrl, Mode};
+use migdoctor_engine::{adapters, read_tree, Playbooks};
+use migdoctor_model::{Adapter, Severity, Site, SourceTree};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Options every command takes.
+#[derive(Args, Clone, Debug)]
+pub struct GlobalArgs {
+    /// Database URL: postgres://…, mysql://… (or mariadb://…), sqlite://path.
+    /// golang-migrate's x-migrations-table parameter is honoured. Default: $DATABASE_URL, else
+    /// the URL the project itself writes down (Makefile, compose file, .env).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub db: Option<String>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Exit with code 1 when a finding has at least this severity.
+    #[arg(long, global = true, value_name = "SEVERITY", default_value = "warning", value_parser = ["info", "warning", "error", "never"])]
+    pub fail_on: String,
+
+    /// Tracking table name (overrides the project's and the URL's x-migrations-table).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub migrations_table: Option<String>,
+
+    /// Only look at sites of this framework (e.g. golang-migrate).
+    #[arg(long, global = true, value_name = "FRAMEWORK")]
+    pub framework: Option<String>,
+
+    /// Only look at the site whose migrations folder is this path (relative to the project).
+    #[arg(long, global = true, value_name = "FOLDER")]
+    pub site: Option<String>,
+
+    /// Load playbooks from this folder too (they override built-in ones with the same id).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub playbooks: Option<PathBuf>,
+
+    /// Where apply/undo keep backups (default: <project>/.migdoctor/backups).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Seconds to wait for the framework's migration lock.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
+    pub lock_timeout: u64,
+
+    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+}
+
+impl GlobalArgs {
+    /// Returns the severity threshold, `None` for never.
+    pub fn fail_on(&self) -> Option<Severity> {
+        Severity::parse(&self.fail_on)
+    }
+}
+
+/// Returns nothing; the per-run context.
+pub struct Ctx<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub global: GlobalArgs,
+    pub style: Style,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(global: GlobalArgs, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Ctx<'a> {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match global.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => !no_color && std::io::stdout().is_terminal() && global.format == Format::Table,
+        };
+        Ctx { out, err, global, style: Style { color } }
+    }
+
+    pub fn playbooks(&self) -> Result<Playbooks> {
+        Ok(match &self.global.playbooks {
+            Some(dir) => Playbooks::with_dir(dir)?,
+            None => Playbooks::embedded()?,
+        })
+    }
+
+    /// Writes a note to stderr.
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{}", self.style.hint(text));
+    }
+}
+
+/// Returns nothing; the project: its tree and the sites found in it.
+pub struct Project {
+    pub root: PathBuf,
+    pub tree: SourceTree,
+    pub sites: Vec<(&'static dyn Adapter, Site)>,
+}
+
+pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Result<Project> {
+    let tree = read_tree(path).with_context(|| format!("reading project {}", path.display()))?;
+    let mut sites = Vec::new();
+    for adapter in adapters() {
+        if let Some(f) = &global.framework {
+            if adapter.framework().id() != f {
+                continue;
+            }
+        }
+        for mut site in adapter.detect(&tree) {
+            if let Some(only) = &global.site {
+                if site.root != only.trim_end_matches('/').trim_start_matches("./") {
+                    continue;
+                }
+            }
+            if let Some(url) = url {
+                for (k, v) in &url.framework_params {
+                    match k.as_str() {
+                        "x-migrations-table" => site.config.insert("migrations_table".into(), v.clone()),
+                        "x-migrations-table-quoted" => site.config.insert("migrations_table_quoted".into(), v.clone()),
+                        _ => None,
+                    };
+                }
+            }
+            if let Some(t) = &global.migrations_table {
+                site.config.insert("migrations_table".into(), t.clone());
+            }
+            sites.push((adapter, site));
+        }
+    }
+    if let Some(f) = &global.framework {
+        if migdoctor_model::Framework::from_id(f).is_none() {
+            bail!("unknown framework {f:?}; known: golang-migrate");
+        }
+    }
+    if sites.is_empty() {
+        if let Some(only) = &global.site {
+            bail!("no migrations site at {only:?} in {}\nhint: `migdoctor scan {}` lists the sites", path.display(), path.display());
+        }
+    }
+    Ok(Project { root: path.to_path_buf(), tree, sites })
+}
+
+/// Returns the URL to use: --db / DATABASE_URL, else one written in the project (announced on
+/// stderr, SQLite paths taken relative to the file that names them).
+pub fn resolve_url(ctx: &mut Ctx<'_>, project_root: &Path, sites: &[(&'static dyn Adapter, Site)]) -> Result<Option<DbUrl>> {
+    if let Some(raw) = &ctx.global.db {
+        return Ok(Some(DbUrl::parse(raw)?));
+    }
+    for (_, site) in sites {
+        if let Some(raw) = site.config.get("database_url") {
+            let file = site.config.get("database_url_file").cloned().unwrap_or_default();
+            let mut raw = raw.clone();
+            if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite3://")) {
+                if !rest.starts_with('/') {
+                    let base = project_root.join(Path::new(&file).parent().unwrap_or(Path::new("")));
+                    raw = format!("sqlite://{}", base.join(rest).display());
+                }
+            }
+            let url = DbUrl::parse(&raw)?;
+            ctx.note(&format!("using the database URL written in {file}: {}", url.redacted()));
+            return Ok(Some(url));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn connect(ctx: &mut Ctx<'_>, url: &DbUrl, mode: Mode) -> Result<Db> {
+    let spinner = crate::render::spinner(&format!("connecting to {}", url.redacted()));
+    let db = Db::connect(url, mode).await;
+    spinner.finish_and_clear();
+    let _ = ctx;
+    Ok(db?)
+}
+
+/// Returns the one site a writing command works on.
+pub fn select_site(project: &Project) -> Result<(&'static dyn Adapter, Site)> {
+    match project.sites.as_slice() {
+        [] => bail!(
+            "no migrations found under {}\nhint: pass the project folder, or --site FOLDER",
+            project.root.display()
+        ),
+        [one] => Ok(one.clone()),
+        many => {
+            let roots: Vec<String> = many.iter().map(|(_, s)| s.label()).collect();
+            bail!("{} sites found ({}); name one with --site FOLDER", many.len(), roots.join(", "))
+        }
+    }
+}
