@@ -4,7 +4,7 @@ use migdoctor_model::{
     Action, AdapterError, Dialect, Framework, MigrationId, Rows, Sql, TrackingLocation,
     TrackingState, Value,
 };
-use migdoctor_sql::{delete_all, delete_matching, insert_row, qualified, quote_ident};
+use migdoctor_sql::{delete_all, delete_matching, ident_as_written, insert_row, qualified};
 
 fn unsupported(action: &Action, reason: &str) -> AdapterError {
     AdapterError::Unsupported {
@@ -57,13 +57,16 @@ pub(crate) fn render(dialect: Dialect, at: &TrackingLocation, action: &Action) -
             Dialect::Mysql => vec![Sql::new(format!(
                 "CREATE TABLE {table} (version bigint not null primary key, dirty boolean not null)"
             ))],
-            Dialect::Sqlite => vec![
-                Sql::new(format!("CREATE TABLE IF NOT EXISTS {table} (version uint64,dirty bool)")),
-                Sql::new(format!(
-                    "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {table} (version)",
-                    quote_ident(dialect, "version_unique")
-                )),
-            ],
+            // Written as golang-migrate writes it (bare name when it needs no quotes), so
+            // sqlite_master stores the same text. The index name is database-wide in SQLite,
+            // as in golang-migrate.
+            Dialect::Sqlite => {
+                let bare = ident_as_written(dialect, &at.table);
+                vec![
+                    Sql::new(format!("CREATE TABLE IF NOT EXISTS {bare} (version uint64,dirty bool)")),
+                    Sql::new(format!("CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON {bare} (version)")),
+                ]
+            }
         }),
         Action::DeleteRows { rows } => rows
             .iter()
@@ -181,8 +184,8 @@ mod tests {
         assert_eq!(
             texts(render(Dialect::Sqlite, &at(None), &Action::CreateTrackingTable).unwrap()),
             vec![
-                "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (version uint64,dirty bool);",
-                "CREATE UNIQUE INDEX IF NOT EXISTS \"version_unique\" ON \"schema_migrations\" (version);",
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);",
+                "CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);",
             ]
         );
         assert!(texts(render(Dialect::Mysql, &at(Some("app")), &Action::CreateTrackingTable).unwrap())[0]

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 /// Returns nothing; migdoctor's own PostgreSQL advisory-lock key ("migdoctr" as ASCII), taken
 /// beside the framework's so two migdoctor runs never interleave.
 pub const MIGDOCTOR_PG_LOCK: i64 = 0x6d69_6764_6f63_7472;
-/// Returns nothing; migdoctor's own MySQL `GET_LOCK` name.
-pub const MIGDOCTOR_MYSQL_LOCK: &str = "migdoctor";
+/// Returns nothing; the prefix of migdoctor's own MySQL `GET_LOCK` name. `GET_LOCK` names are
+/// server-wide, so the database name follows it (cut to MySQL's 64-character limit).
+pub const MIGDOCTOR_MYSQL_LOCK: &str = "migdoctor:";
 
 /// Returns nothing; a session holding the framework's lock and migdoctor's. Writes exist only
 /// here. Call [`Locked::release`] when done; on SQLite the lock is the immediate transaction.
@@ -38,7 +39,8 @@ impl Db {
                 }
             }
             Dialect::Mysql => {
-                keys.push(LockKey::MysqlNamed { name: MIGDOCTOR_MYSQL_LOCK.into() });
+                let name: String = format!("{MIGDOCTOR_MYSQL_LOCK}{}", self.facts.database).chars().take(64).collect();
+                keys.push(LockKey::MysqlNamed { name });
                 if let Some(k) = framework {
                     keys.push(k.clone());
                 }

@@ -121,11 +121,67 @@ pub async fn apply(db: &mut Db, adapter: &dyn Adapter, plan: &Plan, opts: &Apply
     let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
     let mut created = false;
     let result = apply_locked(&mut locked, adapter, plan, opts, &url, &mut created).await;
-    finish(locked, result, created, &plan.location).await
+    let result = finish(locked, result, created, &plan.location).await;
+    match result {
+        Err(e) if created && is_lost(&e) => {
+            let db_url = db.url().clone();
+            Err(compensate_lost_create(&db_url, adapter, plan, opts, e).await)
+        }
+        other => other,
+    }
+}
+
+fn is_lost(e: &EngineError) -> bool {
+    matches!(
+        e,
+        EngineError::Db(migdoctor_db::DbError::Lost { .. })
+            | EngineError::StepFailed { source: migdoctor_db::DbError::Lost { .. }, .. }
+    )
+}
+
+/// After the connection died on MySQL, the CREATE TABLE that ran outside the transaction is
+/// still there. Reconnect, take the locks again, and drop it if it is still empty; otherwise
+/// say so in the error.
+async fn compensate_lost_create(
+    url: &migdoctor_db::DbUrl,
+    adapter: &dyn Adapter,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    original: EngineError,
+) -> EngineError {
+    let attempt = async {
+        let mut db = Db::connect(url, migdoctor_db::Mode::ReadWrite).await?;
+        let key = adapter.lock_key(db.facts(), &plan.location);
+        let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
+        let state = read_tracking_at(locked.db(), adapter, &plan.location, &plan.site.label()).await;
+        let outcome = match state {
+            Ok(s) if s.present && s.raw.rows.is_empty() => {
+                let drop = migdoctor_sql::drop_table(locked.dialect(), &plan.location);
+                locked.execute("dropping the table created before the connection was lost", &drop).await.map(|_| ()).map_err(EngineError::from)
+            }
+            Ok(s) if !s.present => Ok(()),
+            Ok(_) => Err(EngineError::VerifyFailed {
+                table: plan.location.to_string(),
+                detail: "the table created before the connection was lost now holds rows; left as it is".into(),
+            }),
+            Err(e) => Err(e),
+        };
+        let _ = locked.release().await;
+        db.close().await;
+        outcome
+    };
+    match attempt.await {
+        Ok(()) => original,
+        Err(e) => EngineError::VerifyFailed {
+            table: plan.location.to_string(),
+            detail: format!("{original}; and the table created before the failure could not be dropped again ({e}): drop it by hand if it is empty"),
+        },
+    }
 }
 
 /// Returns the result after releasing the lock; on failure after a non-transactional CREATE
-/// TABLE (MySQL), drops the table again so nothing is left behind.
+/// TABLE (MySQL) and before COMMIT (`created_outside_tx` is cleared at COMMIT), drops the table
+/// again so nothing is left behind.
 pub(crate) async fn finish<T>(
     mut locked: Locked<'_>,
     result: Result<T, EngineError>,
@@ -210,9 +266,9 @@ async fn apply_locked(
         *created = true;
     }
     locked.begin().await?;
-    for sql in &inside {
+    for (i, sql) in inside.iter().enumerate() {
         run_step(locked, sql, &mut completed, total).await?;
-        if completed == 1 {
+        if i == 0 {
             opts.fault(FaultPoint::MidSteps)?;
             if opts.fault == Some(FaultPoint::SeverMidSteps) {
                 locked.sever_connection().await?;
@@ -231,6 +287,7 @@ async fn apply_locked(
     }
     opts.fault(FaultPoint::AfterVerify)?;
     locked.commit().await?;
+    *created = false; // committed: nothing to compensate any more
     opts.fault(FaultPoint::AfterCommit)?;
 
     let record = serde_json::json!({

@@ -111,6 +111,15 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         })
         .filter(|c| !c.value.contains('{'))
         .collect();
+    for k in input.params.keys() {
+        if !pb.params.iter().any(|p| &p.name == k) {
+            return Err(EngineError::InvalidParam {
+                param: k.clone(),
+                value: input.params[k].clone(),
+                reason: format!("{} has no such parameter; it takes: {}", pb.id, pb.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+            });
+        }
+    }
     let mut params = BTreeMap::new();
     for p in &pb.params {
         let value = input
@@ -131,15 +140,6 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
                 })
             }
             None => {}
-        }
-    }
-    for k in input.params.keys() {
-        if !pb.params.iter().any(|p| &p.name == k) {
-            return Err(EngineError::InvalidParam {
-                param: k.clone(),
-                value: input.params[k].clone(),
-                reason: format!("{} has no such parameter", pb.id),
-            });
         }
     }
     vars.extend(params.clone());

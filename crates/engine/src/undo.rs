@@ -114,9 +114,9 @@ async fn undo_locked(
         *created = backup.table_existed;
     }
     locked.begin().await?;
-    for sql in &inside {
+    for (i, sql) in inside.iter().enumerate() {
         run_step(locked, sql, &mut completed, total).await?;
-        if completed == 1 {
+        if i == 0 {
             opts.fault(FaultPoint::MidSteps)?;
             if opts.fault == Some(FaultPoint::SeverMidSteps) {
                 locked.sever_connection().await?;
@@ -135,6 +135,7 @@ async fn undo_locked(
     }
     opts.fault(FaultPoint::AfterVerify)?;
     locked.commit().await?;
+    *created = false; // committed: nothing to compensate any more
     opts.fault(FaultPoint::AfterCommit)?;
     append_journal(
         &opts.journal(),

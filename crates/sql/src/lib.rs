@@ -18,6 +18,25 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     }
 }
 
+/// Returns `name` bare when it is a plain lowercase identifier (as frameworks write their own
+/// DDL, so the catalog stores the same text), else quoted.
+pub fn ident_as_written(dialect: Dialect, name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&name);
+    if plain {
+        name.to_string()
+    } else {
+        quote_ident(dialect, name)
+    }
+}
+
+const RESERVED: &[&str] = &[
+    "select", "from", "where", "table", "index", "order", "group", "by", "insert", "update",
+    "delete", "create", "drop", "alter", "on", "to", "as", "and", "or", "not", "null", "primary",
+    "key", "unique", "check", "default", "references", "values", "into", "limit", "offset",
+];
+
 /// Returns the quoted, schema-qualified name of a tracking table.
 pub fn qualified(dialect: Dialect, at: &TrackingLocation) -> String {
     match &at.schema {
@@ -92,6 +111,13 @@ mod tests {
         assert_eq!(quote_ident(Dialect::Postgres, "we\"ird"), "\"we\"\"ird\"");
         assert_eq!(quote_ident(Dialect::Mysql, "we`ird"), "`we``ird`");
         assert_eq!(quote_ident(Dialect::Sqlite, "a b"), "\"a b\"");
+    }
+
+    #[test]
+    fn plain_names_stay_bare() {
+        assert_eq!(ident_as_written(Dialect::Sqlite, "schema_migrations"), "schema_migrations");
+        assert_eq!(ident_as_written(Dialect::Sqlite, "Versions"), "\"Versions\"");
+        assert_eq!(ident_as_written(Dialect::Sqlite, "order"), "\"order\"");
     }
 
     #[test]
