@@ -21,14 +21,27 @@ const BEFORE_COMMIT: &[FaultPoint] = &[
 fn make_plan(db: &TestDb, project: &Project, playbook: &str, version: &str) -> Plan {
     let out = project.dir.path().join("plan.json");
     let (code, _, err) = cli(&[
-        "plan", &project.path(), playbook, "--param", &format!("version={version}"), "--db", &db.url,
-        "--out", &out.display().to_string(), "--format", "json",
+        "plan",
+        &project.path(),
+        playbook,
+        "--param",
+        &format!("version={version}"),
+        "--db",
+        &db.url,
+        "--out",
+        &out.display().to_string(),
+        "--format",
+        "json",
     ]);
     assert_eq!(code, 0, "{err}");
     serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
 }
 
-async fn run(db: &TestDb, plan: &Plan, opts: &ApplyOptions) -> Result<migdoctor_engine::ApplyReport, EngineError> {
+async fn run(
+    db: &TestDb,
+    plan: &Plan,
+    opts: &ApplyOptions,
+) -> Result<migdoctor_engine::ApplyReport, EngineError> {
     let url = DbUrl::parse(&db.url).unwrap();
     let mut conn = Db::connect(&url, Mode::ReadWrite).await?;
     let adapter = adapter_for(Framework::GolangMigrate).unwrap();
@@ -36,11 +49,15 @@ async fn run(db: &TestDb, plan: &Plan, opts: &ApplyOptions) -> Result<migdoctor_
 }
 
 fn backups(opts: &ApplyOptions) -> usize {
-    std::fs::read_dir(opts.backups()).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(opts.backups())
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version: &str) {
-    let Some(db) = TestDb::create(dialect) else { return };
+    let Some(db) = TestDb::create(dialect) else {
+        return;
+    };
     let project = Project::golang_migrate(&three_migrations());
     setup(&db);
     let before = db.dump("schema_migrations");
@@ -56,19 +73,38 @@ fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version
         let err = block_on(run(&db, &plan, &opts)).expect_err("a fault must fail the apply");
         match point {
             FaultPoint::SeverMidSteps => assert!(
-                matches!(&err, EngineError::StepFailed { source: DbError::Lost { .. }, .. } | EngineError::Db(DbError::Lost { .. })),
+                match &err {
+                    EngineError::Db(DbError::Lost { .. }) => true,
+                    EngineError::StepFailed { source, .. } =>
+                        matches!(**source, DbError::Lost { .. }),
+                    _ => false,
+                },
                 "{dialect} {point:?}: {err}"
             ),
-            _ => assert!(matches!(err, EngineError::Injected(p) if p == point), "{dialect} {point:?}: {err}"),
+            _ => assert!(
+                matches!(err, EngineError::Injected(p) if p == point),
+                "{dialect} {point:?}: {err}"
+            ),
         }
-        assert_eq!(db.dump("schema_migrations"), before, "{dialect} {playbook}: state changed after a failure at {point:?}");
+        assert_eq!(
+            db.dump("schema_migrations"),
+            before,
+            "{dialect} {playbook}: state changed after a failure at {point:?}"
+        );
         let wrote_backup = !matches!(point, FaultPoint::AfterLock | FaultPoint::AfterFingerprint);
-        assert_eq!(backups(&opts), had + usize::from(wrote_backup), "{dialect} {point:?}: backup");
+        assert_eq!(
+            backups(&opts),
+            had + usize::from(wrote_backup),
+            "{dialect} {point:?}: backup"
+        );
     }
     // A crash after COMMIT but before the journal: the change is in, the backup undoes it.
     opts.fault = Some(FaultPoint::AfterCommit);
     let err = block_on(run(&db, &plan, &opts)).expect_err("fault");
-    assert!(matches!(err, EngineError::Injected(FaultPoint::AfterCommit)));
+    assert!(matches!(
+        err,
+        EngineError::Injected(FaultPoint::AfterCommit)
+    ));
     assert_ne!(db.dump("schema_migrations"), before);
     let newest = std::fs::read_dir(opts.backups())
         .unwrap()
@@ -80,9 +116,15 @@ fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version
     let url = DbUrl::parse(&db.url).unwrap();
     block_on(async {
         let mut conn = Db::connect(&url, Mode::ReadWrite).await.unwrap();
-        undo(&mut conn, newest.trim_end_matches(".json"), &opts).await.unwrap();
+        undo(&mut conn, newest.trim_end_matches(".json"), &opts)
+            .await
+            .unwrap();
     });
-    assert_eq!(db.dump("schema_migrations"), before, "{dialect}: undo after a post-commit crash");
+    assert_eq!(
+        db.dump("schema_migrations"),
+        before,
+        "{dialect}: undo after a post-commit crash"
+    );
     // And with no fault the same plan applies: every failure above released its locks.
     block_on(run(&db, &plan, &opts)).unwrap();
     assert_ne!(db.dump("schema_migrations"), before);
@@ -112,42 +154,71 @@ fn undirty_faults_mysql() {
 // it must drop the table again for the state to be as before ("absent").
 #[test]
 fn rebuild_faults_sqlite() {
-    faults_for(Dialect::Sqlite, "golang-migrate/rebuild-tracking", |_| {}, "3");
+    faults_for(
+        Dialect::Sqlite,
+        "golang-migrate/rebuild-tracking",
+        |_| {},
+        "3",
+    );
 }
 
 #[test]
 fn rebuild_faults_postgres() {
-    faults_for(Dialect::Postgres, "golang-migrate/rebuild-tracking", |_| {}, "3");
+    faults_for(
+        Dialect::Postgres,
+        "golang-migrate/rebuild-tracking",
+        |_| {},
+        "3",
+    );
 }
 
 #[test]
 fn rebuild_faults_mysql() {
-    faults_for(Dialect::Mysql, "golang-migrate/rebuild-tracking", |_| {}, "3");
+    faults_for(
+        Dialect::Mysql,
+        "golang-migrate/rebuild-tracking",
+        |_| {},
+        "3",
+    );
 }
 
 #[test]
 fn apply_waits_for_golang_migrates_lock_and_gives_up_without_writing() {
     for dialect in [Dialect::Postgres, Dialect::Mysql] {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         dirty(&db);
         let before = db.dump("schema_migrations");
         let plan = make_plan(&db, &project, "golang-migrate/undirty", "2");
-        let key = plan.lock.clone().expect("golang-migrate has a lock on servers");
+        let key = plan
+            .lock
+            .clone()
+            .expect("golang-migrate has a lock on servers");
         let mut opts = ApplyOptions::new(project.dir.path().join(".migdoctor"));
         opts.lock_timeout = Duration::from_secs(1);
         let err = block_on(async {
             // A migrator holding the lock, exactly as golang-migrate takes it.
             let mut holder = db.raw().await;
             match &key {
-                migdoctor_model::LockKey::PgAdvisory { key } => holder.exec(&format!("SELECT pg_advisory_lock({key})")).await,
-                migdoctor_model::LockKey::MysqlNamed { name } => holder.exec(&format!("SELECT GET_LOCK('{name}', 10)")).await,
+                migdoctor_model::LockKey::PgAdvisory { key } => {
+                    holder
+                        .exec(&format!("SELECT pg_advisory_lock({key})"))
+                        .await
+                }
+                migdoctor_model::LockKey::MysqlNamed { name } => {
+                    holder.exec(&format!("SELECT GET_LOCK('{name}', 10)")).await
+                }
                 other => panic!("unexpected lock {other:?}"),
             }
             run(&db, &plan, &opts).await.expect_err("must time out")
         });
         let text = err.to_string();
-        assert!(text.contains("can't acquire lock") && text.contains("held by"), "{dialect}: {text}");
+        assert!(
+            text.contains("can't acquire lock") && text.contains("held by"),
+            "{dialect}: {text}"
+        );
         assert_eq!(db.dump("schema_migrations"), before);
     }
 }
@@ -155,13 +226,24 @@ fn apply_waits_for_golang_migrates_lock_and_gives_up_without_writing() {
 #[test]
 fn read_only_sessions_refuse_writes() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let url = DbUrl::parse(&db.url).unwrap();
         block_on(async {
             let mut conn = Db::connect(&url, Mode::ReadOnly).await.unwrap();
-            assert!(matches!(conn.lock(None, Duration::from_secs(1)).await, Err(DbError::NotWritable(_))));
+            assert!(matches!(
+                conn.lock(None, Duration::from_secs(1)).await,
+                Err(DbError::NotWritable(_))
+            ));
             if dialect == Dialect::Postgres {
-                let r = conn.fetch_rows("test", &migdoctor_model::Sql::new("SHOW transaction_read_only")).await.unwrap();
+                let r = conn
+                    .fetch_rows(
+                        "test",
+                        &migdoctor_model::Sql::new("SHOW transaction_read_only"),
+                    )
+                    .await
+                    .unwrap();
                 assert_eq!(r.rows[0][0], Value::Text("on".into()));
             }
         });

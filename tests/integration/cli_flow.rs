@@ -4,7 +4,9 @@
 use migdoctor_tests::{cli, dialects, three_migrations, Dialect, Project, TestDb};
 
 fn journey(dialect: Dialect) {
-    let Some(db) = TestDb::create(dialect) else { return };
+    let Some(db) = TestDb::create(dialect) else {
+        return;
+    };
     let project = Project::golang_migrate(&three_migrations());
     let p = project.path();
     db.gm_create_table("schema_migrations");
@@ -15,20 +17,39 @@ fn journey(dialect: Dialect) {
     assert_eq!(code, 1, "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = report["sites"][0]["findings"].as_array().unwrap();
-    let dirty = findings.iter().find(|f| f["code"] == "dirty").expect("dirty finding");
-    assert_eq!(dirty["message"], "Dirty database version 3. Fix and force version.");
+    let dirty = findings
+        .iter()
+        .find(|f| f["code"] == "dirty")
+        .expect("dirty finding");
+    assert_eq!(
+        dirty["message"],
+        "Dirty database version 3. Fix and force version."
+    );
     assert_eq!(dirty["migrations"][0], "3");
     assert_eq!(dirty["playbooks"][0], "golang-migrate/undirty");
 
     // Without a version the plan explains both choices and needs a human.
     let (code, _, err) = cli(&["plan", &p, "golang-migrate/undirty", "--db", &db.url]);
     assert_eq!(code, 2);
-    assert!(err.contains("--param version=3") && err.contains("--param version=2"), "{err}");
+    assert!(
+        err.contains("--param version=3") && err.contains("--param version=2"),
+        "{err}"
+    );
 
     let plan_file = project.dir.path().join("plan.json");
     let plan_path = plan_file.display().to_string();
     let (code, md, err) = cli(&[
-        "plan", &p, "golang-migrate/undirty", "--param", "version=2", "--db", &db.url, "--format", "markdown", "--out", &plan_path,
+        "plan",
+        &p,
+        "golang-migrate/undirty",
+        "--param",
+        "version=2",
+        "--db",
+        &db.url,
+        "--format",
+        "markdown",
+        "--out",
+        &plan_path,
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(md.contains("# migdoctor plan: Clear the dirty flag"));
@@ -44,15 +65,34 @@ fn journey(dialect: Dialect) {
     assert_eq!(db.dump("schema_migrations"), original);
 
     let (code, out, err) = cli(&["apply", &plan_path, "--db", &db.url, "--project", &p]);
-    assert_eq!(code, 2, "apply without --yes and without a terminal must refuse: {out}{err}");
+    assert_eq!(
+        code, 2,
+        "apply without --yes and without a terminal must refuse: {out}{err}"
+    );
     assert_eq!(db.dump("schema_migrations"), original);
 
-    let (code, out, err) = cli(&["apply", &plan_path, "--db", &db.url, "--project", &p, "--yes", "--format", "json"]);
+    let (code, out, err) = cli(&[
+        "apply",
+        &plan_path,
+        "--db",
+        &db.url,
+        "--project",
+        &p,
+        "--yes",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let applied: serde_json::Value = serde_json::from_str(&out).unwrap();
     let backup_id = applied["backup_id"].as_str().unwrap().to_string();
-    assert!(project.dir.path().join(".migdoctor/backups").join(format!("{backup_id}.json")).is_file());
-    let journal = std::fs::read_to_string(project.dir.path().join(".migdoctor/journal.jsonl")).unwrap();
+    assert!(project
+        .dir
+        .path()
+        .join(".migdoctor/backups")
+        .join(format!("{backup_id}.json"))
+        .is_file());
+    let journal =
+        std::fs::read_to_string(project.dir.path().join(".migdoctor/journal.jsonl")).unwrap();
     assert!(journal.contains(&backup_id) && journal.contains("golang-migrate/undirty"));
 
     let after = db.dump("schema_migrations");
@@ -66,13 +106,33 @@ fn journey(dialect: Dialect) {
     assert!(out.contains("pending"));
 
     // Applying the same plan again is refused: the state moved on.
-    let (code, _, err) = cli(&["apply", &plan_path, "--db", &db.url, "--project", &p, "--yes"]);
+    let (code, _, err) = cli(&[
+        "apply",
+        &plan_path,
+        "--db",
+        &db.url,
+        "--project",
+        &p,
+        "--yes",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("changed since the plan was made"), "{err}");
 
-    let (code, out, err) = cli(&["undo", &backup_id, "--db", &db.url, "--project", &p, "--yes"]);
+    let (code, out, err) = cli(&[
+        "undo",
+        &backup_id,
+        "--db",
+        &db.url,
+        "--project",
+        &p,
+        "--yes",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(db.dump("schema_migrations"), original, "undo must restore the dirty state exactly");
+    assert_eq!(
+        db.dump("schema_migrations"),
+        original,
+        "undo must restore the dirty state exactly"
+    );
     let (code, out, _) = cli(&["diagnose", &p, "--db", &db.url]);
     assert_eq!(code, 1);
     assert!(out.contains("Dirty database version 3"));
@@ -96,14 +156,25 @@ fn journey_mysql() {
 #[test]
 fn rebuild_tracking_creates_golang_migrates_exact_table() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         let p = project.path();
         let (code, out, _) = cli(&["diagnose", &p, "--db", &db.url]);
         assert_eq!(code, 1);
         assert!(out.contains("missing-tracking-table"), "{out}");
         let (code, out, err) = cli(&[
-            "apply", "--playbook", "golang-migrate/rebuild-tracking", "--param", "version=2", "--db", &db.url, "--project", &p, "--yes",
+            "apply",
+            "--playbook",
+            "golang-migrate/rebuild-tracking",
+            "--param",
+            "version=2",
+            "--db",
+            &db.url,
+            "--project",
+            &p,
+            "--yes",
         ]);
         assert_eq!(code, 0, "{dialect}: {out}{err}");
         let ours = db.dump("schema_migrations");
@@ -111,18 +182,37 @@ fn rebuild_tracking_creates_golang_migrates_exact_table() {
         let reference = TestDb::create(dialect).unwrap();
         reference.gm_create_table("schema_migrations");
         reference.gm_set_version("schema_migrations", 2, false);
-        assert_eq!(ours, reference.dump("schema_migrations").replace(&reference.name, &db.name), "{dialect}");
-        let backup = out.lines().find_map(|l| l.strip_prefix("backup:  ")).unwrap().split(' ').next().unwrap().to_string();
+        assert_eq!(
+            ours,
+            reference
+                .dump("schema_migrations")
+                .replace(&reference.name, &db.name),
+            "{dialect}"
+        );
+        let backup = out
+            .lines()
+            .find_map(|l| l.strip_prefix("backup:  "))
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string();
         let (code, out, err) = cli(&["undo", &backup, "--db", &db.url, "--project", &p, "--yes"]);
         assert_eq!(code, 0, "{out}{err}");
-        assert_eq!(db.dump("schema_migrations"), "absent", "{dialect}: undo drops the table it created");
+        assert_eq!(
+            db.dump("schema_migrations"),
+            "absent",
+            "{dialect}: undo drops the table it created"
+        );
     }
 }
 
 #[test]
 fn custom_table_from_url_and_flag() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         let p = project.path();
         db.gm_create_table("my_versions");
@@ -131,8 +221,18 @@ fn custom_table_from_url_and_flag() {
         let url = format!("{}{sep}x-migrations-table=my_versions", db.url);
         let (code, out, _) = cli(&["diagnose", &p, "--db", &url]);
         assert_eq!(code, 1);
-        assert!(out.contains("Dirty database version 1") && out.contains("my_versions"), "{out}");
-        let (_, out, _) = cli(&["diagnose", &p, "--db", &db.url, "--migrations-table", "my_versions"]);
+        assert!(
+            out.contains("Dirty database version 1") && out.contains("my_versions"),
+            "{out}"
+        );
+        let (_, out, _) = cli(&[
+            "diagnose",
+            &p,
+            "--db",
+            &db.url,
+            "--migrations-table",
+            "my_versions",
+        ]);
         assert!(out.contains("Dirty database version 1"), "{out}");
     }
 }

@@ -16,11 +16,20 @@ fn codes(json: &str) -> Vec<String> {
 #[test]
 fn unknown_tracked_when_database_is_ahead_of_code() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         db.gm_create_table("schema_migrations");
         db.gm_set_version("schema_migrations", 9, false);
-        let (code, out, _) = cli(&["diagnose", &project.path(), "--db", &db.url, "--format", "json"]);
+        let (code, out, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 1);
         assert_eq!(codes(&out), vec!["unknown-tracked"], "{dialect}");
         assert!(out.contains("ahead of the code"));
@@ -30,16 +39,39 @@ fn unknown_tracked_when_database_is_ahead_of_code() {
 #[test]
 fn healthy_state_exits_zero_and_pending_is_info() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         db.gm_create_table("schema_migrations");
         db.gm_set_version("schema_migrations", 2, false);
-        let (code, out, _) = cli(&["diagnose", &project.path(), "--db", &db.url, "--format", "json"]);
+        let (code, out, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 0, "{out}");
         assert_eq!(codes(&out), vec!["pending"]);
-        let (code, _, _) = cli(&["diagnose", &project.path(), "--db", &db.url, "--fail-on", "info"]);
+        let (code, _, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--fail-on",
+            "info",
+        ]);
         assert_eq!(code, 1);
-        let (code, out, _) = cli(&["status", &project.path(), "--db", &db.url, "--format", "json"]);
+        let (code, out, _) = cli(&[
+            "status",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["sites"][0]["applied"], "2");
@@ -51,34 +83,88 @@ fn healthy_state_exits_zero_and_pending_is_info() {
 #[test]
 fn duplicate_rows_are_reported() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         db.gm_create_table("schema_migrations");
         let t = db.q("schema_migrations");
-        let f = if dialect == Dialect::Postgres { "false" } else { "0" };
+        let f = if dialect == Dialect::Postgres {
+            "false"
+        } else {
+            "0"
+        };
         db.exec(&format!("INSERT INTO {t} (version, dirty) VALUES (1, {f}); INSERT INTO {t} (version, dirty) VALUES (3, {f});"));
-        let (code, out, _) = cli(&["diagnose", &project.path(), "--db", &db.url, "--format", "json"]);
+        let (code, out, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 1);
-        assert!(codes(&out).contains(&"duplicate-rows".to_string()), "{dialect}: {out}");
+        assert!(
+            codes(&out).contains(&"duplicate-rows".to_string()),
+            "{dialect}: {out}"
+        );
     }
 }
 
 #[test]
 fn rails_and_dbmate_tables_are_not_golang_migrates() {
     for dialect in dialects() {
-        let Some(db) = TestDb::create(dialect) else { continue };
+        let Some(db) = TestDb::create(dialect) else {
+            continue;
+        };
         let project = Project::golang_migrate(&three_migrations());
         let t = db.q("schema_migrations");
         db.exec(&format!("CREATE TABLE {t} (version varchar(255) NOT NULL PRIMARY KEY); INSERT INTO {t} (version) VALUES ('20240101000000');"));
-        let (code, out, _) = cli(&["diagnose", &project.path(), "--db", &db.url, "--format", "json"]);
+        let (code, out, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 1);
-        assert_eq!(codes(&out), vec!["unrecognized-tracking-table"], "{dialect}");
+        assert_eq!(
+            codes(&out),
+            vec!["unrecognized-tracking-table"],
+            "{dialect}"
+        );
         assert!(out.contains("Rails or dbmate"));
         let before = db.dump("schema_migrations");
-        let (code, _, err) = cli(&["apply", "--playbook", "golang-migrate/undirty", "--param", "version=2", "--db", &db.url, "--project", &project.path(), "--yes"]);
+        let (code, _, err) = cli(&[
+            "apply",
+            "--playbook",
+            "golang-migrate/undirty",
+            "--param",
+            "version=2",
+            "--db",
+            &db.url,
+            "--project",
+            &project.path(),
+            "--yes",
+        ]);
         assert_eq!(code, 2);
-        assert!(err.contains("does not write to tables it does not recognise"), "{err}");
-        let (code, _, err) = cli(&["apply", "--playbook", "golang-migrate/rebuild-tracking", "--param", "version=2", "--db", &db.url, "--project", &project.path(), "--yes"]);
+        assert!(
+            err.contains("does not write to tables it does not recognise"),
+            "{err}"
+        );
+        let (code, _, err) = cli(&[
+            "apply",
+            "--playbook",
+            "golang-migrate/rebuild-tracking",
+            "--param",
+            "version=2",
+            "--db",
+            &db.url,
+            "--project",
+            &project.path(),
+            "--yes",
+        ]);
         assert_eq!(code, 2, "{err}");
         assert_eq!(db.dump("schema_migrations"), before);
     }
@@ -86,12 +172,17 @@ fn rails_and_dbmate_tables_are_not_golang_migrates() {
 
 #[test]
 fn extra_columns_are_unrecognized() {
-    let Some(db) = TestDb::create(Dialect::Postgres) else { return };
+    let Some(db) = TestDb::create(Dialect::Postgres) else {
+        return;
+    };
     let project = Project::golang_migrate(&three_migrations());
     db.exec("CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null, applied_by text)");
     let (code, out, _) = cli(&["diagnose", &project.path(), "--db", &db.url]);
     assert_eq!(code, 1);
-    assert!(out.contains("unrecognized-tracking-table") && out.contains("extra columns"), "{out}");
+    assert!(
+        out.contains("unrecognized-tracking-table") && out.contains("extra columns"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -104,8 +195,15 @@ fn file_problems_are_findings() {
     let (code, out, err) = cli(&["diagnose", &project.path(), "--format", "json"]);
     assert_eq!(code, 1, "{err}");
     let c = codes(&out);
-    for expected in ["version-collision", "invalid-migration-file", "missing-down"] {
-        assert!(c.contains(&expected.to_string()), "{expected} missing in {c:?}");
+    for expected in [
+        "version-collision",
+        "invalid-migration-file",
+        "missing-down",
+    ] {
+        assert!(
+            c.contains(&expected.to_string()),
+            "{expected} missing in {c:?}"
+        );
     }
     assert!(err.contains("looking at the files only"));
 }

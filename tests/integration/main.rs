@@ -14,7 +14,10 @@ fn every_test_file_is_listed() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if let Some(module) = name.strip_suffix(".rs") {
             if module != "main" {
-                assert!(main.contains(&format!("mod {module};")), "tests/integration/{name} is not listed in main.rs");
+                assert!(
+                    main.contains(&format!("mod {module};")),
+                    "tests/integration/{name} is not listed in main.rs"
+                );
             }
         }
     }

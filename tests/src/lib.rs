@@ -30,8 +30,10 @@ fn in_ci() -> bool {
 /// Returns the admin URL for a server dialect.
 pub fn admin_url(dialect: Dialect) -> String {
     match dialect {
-        Dialect::Postgres => std::env::var("MIGDOCTOR_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-        Dialect::Mysql => std::env::var("MIGDOCTOR_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+        Dialect::Postgres => std::env::var("MIGDOCTOR_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        Dialect::Mysql => std::env::var("MIGDOCTOR_TEST_MYSQL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
         Dialect::Sqlite => String::new(),
     }
 }
@@ -42,8 +44,17 @@ fn with_db(url: &str, db: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| scheme_end + i).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
     format!("{}/{db}{query}", &base[..path_start])
+}
+
+/// Prints why a test is skipped (outside CI only).
+#[allow(clippy::print_stderr)]
+fn skip_notice(text: &str) {
+    eprintln!("skipping: {text}");
 }
 
 /// Returns nothing; a raw connection for setting states up, independent of migdoctor's code.
@@ -70,13 +81,28 @@ impl Raw {
     /// Returns the first column of the first row as text.
     pub async fn text(&mut self, sql: &str) -> Option<String> {
         match self {
-            Raw::Pg(c) => sqlx::query(sql).fetch_optional(&mut *c).await.unwrap().and_then(|r| r.try_get::<Option<String>, _>(0).unwrap()),
-            Raw::My(c) => sqlx::query(sql).fetch_optional(&mut *c).await.unwrap().and_then(|r| {
-                r.try_get::<Option<String>, _>(0)
-                    .or_else(|_| r.try_get::<Option<Vec<u8>>, _>(0).map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned())))
-                    .unwrap()
-            }),
-            Raw::Lite(c) => sqlx::query(sql).fetch_optional(&mut *c).await.unwrap().and_then(|r| r.try_get::<Option<String>, _>(0).unwrap()),
+            Raw::Pg(c) => sqlx::query(sql)
+                .fetch_optional(&mut *c)
+                .await
+                .unwrap()
+                .and_then(|r| r.try_get::<Option<String>, _>(0).unwrap()),
+            Raw::My(c) => sqlx::query(sql)
+                .fetch_optional(&mut *c)
+                .await
+                .unwrap()
+                .and_then(|r| {
+                    r.try_get::<Option<String>, _>(0)
+                        .or_else(|_| {
+                            r.try_get::<Option<Vec<u8>>, _>(0)
+                                .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                        })
+                        .unwrap()
+                }),
+            Raw::Lite(c) => sqlx::query(sql)
+                .fetch_optional(&mut *c)
+                .await
+                .unwrap()
+                .and_then(|r| r.try_get::<Option<String>, _>(0).unwrap()),
         }
     }
 }
@@ -98,13 +124,27 @@ impl TestDb {
     /// be reached outside CI. In CI an unreachable server is a failure.
     pub fn create(dialect: Dialect) -> Option<TestDb> {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("mdt_{}_{}_{}", std::process::id(), n, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_micros());
+        let name = format!(
+            "mdt_{}_{}_{}",
+            std::process::id(),
+            n,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_micros()
+        );
         if dialect == Dialect::Sqlite {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join(format!("{name}.db"));
             std::fs::File::create(&path).unwrap();
             let path = path.display().to_string();
-            return Some(TestDb { dialect, url: format!("sqlite://{path}"), name: path, admin: String::new(), _dir: Some(dir) });
+            return Some(TestDb {
+                dialect,
+                url: format!("sqlite://{path}"),
+                name: path,
+                admin: String::new(),
+                _dir: Some(dir),
+            });
         }
         let admin = admin_url(dialect);
         let created = block_on(async {
@@ -122,10 +162,20 @@ impl TestDb {
             Ok::<_, sqlx::Error>(())
         });
         match created {
-            Ok(()) => Some(TestDb { dialect, url: with_db(&admin, &name), name, admin, _dir: None }),
-            Err(e) if in_ci() => panic!("CI=true and the {dialect} test server at {admin} cannot be used: {e}"),
+            Ok(()) => Some(TestDb {
+                dialect,
+                url: with_db(&admin, &name),
+                name,
+                admin,
+                _dir: None,
+            }),
+            Err(e) if in_ci() => {
+                panic!("CI=true and the {dialect} test server at {admin} cannot be used: {e}")
+            }
             Err(e) => {
-                eprintln!("skipping: the {dialect} test server at {admin} cannot be used: {e}");
+                skip_notice(&format!(
+                    "the {dialect} test server at {admin} cannot be used: {e}"
+                ));
                 None
             }
         }
@@ -176,7 +226,10 @@ impl TestDb {
             _ => i64::from(dirty).to_string(),
         };
         let insert = if version >= 0 || (version == -1 && dirty) {
-            format!("INSERT INTO {} (version, dirty) VALUES ({version}, {d});", self.q(table))
+            format!(
+                "INSERT INTO {} (version, dirty) VALUES ({version}, {d});",
+                self.q(table)
+            )
         } else {
             String::new()
         };
@@ -200,7 +253,9 @@ impl TestDb {
             Dialect::Mysql => format!("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ',') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'"),
             Dialect::Sqlite => format!("SELECT group_concat(name, ',') FROM pragma_table_info('{table}')"),
         };
-        let Some(cols) = self.text(&cols_sql) else { return "absent".into() };
+        let Some(cols) = self.text(&cols_sql) else {
+            return "absent".into();
+        };
         let cols: Vec<&str> = cols.split(',').collect();
         let (shape, rows) = match self.dialect {
             Dialect::Postgres => (
@@ -222,7 +277,11 @@ impl TestDb {
                 )
             }
         };
-        format!("{} || {}", self.text(&shape).unwrap_or_default(), self.text(&rows).unwrap_or_default())
+        format!(
+            "{} || {}",
+            self.text(&shape).unwrap_or_default(),
+            self.text(&rows).unwrap_or_default()
+        )
     }
 }
 
@@ -238,12 +297,18 @@ impl Drop for TestDb {
                 match dialect {
                     Dialect::Postgres => {
                         if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                            let _ = c.execute(sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+                            let _ = c
+                                .execute(sqlx::raw_sql(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                )))
+                                .await;
                         }
                     }
                     _ => {
                         if let Ok(mut c) = sqlx::MySqlConnection::connect(&admin).await {
-                            let _ = c.execute(sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))).await;
+                            let _ = c
+                                .execute(sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")))
+                                .await;
                         }
                     }
                 }
@@ -281,8 +346,16 @@ impl Project {
 /// Returns three users-app migrations used across tests.
 pub fn three_migrations() -> Vec<(u64, &'static str, &'static str)> {
     vec![
-        (1, "create_users", "CREATE TABLE users (id integer primary key, name text);"),
-        (2, "create_posts", "CREATE TABLE posts (id integer primary key, body text);"),
+        (
+            1,
+            "create_users",
+            "CREATE TABLE users (id integer primary key, name text);",
+        ),
+        (
+            2,
+            "create_posts",
+            "CREATE TABLE posts (id integer primary key, body text);",
+        ),
         (3, "add_email", "ALTER TABLE users ADD COLUMN email text;"),
     ]
 }
@@ -294,7 +367,11 @@ pub fn cli(args: &[&str]) -> (i32, String, String) {
     let mut full = vec!["migdoctor"];
     full.extend_from_slice(args);
     let code = migdoctor_cli::run(full, &mut out, &mut err);
-    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 /// Returns every dialect whose server is reachable (SQLite always).

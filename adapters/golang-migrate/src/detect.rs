@@ -10,7 +10,14 @@ use migdoctor_model::{Framework, Site, SourceTree};
 use std::collections::BTreeMap;
 
 const SKIPPED_DIRS: &[&str] = &[
-    ".git", "node_modules", "target", "vendor", "third_party", ".venv", "venv", "__pycache__",
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    "third_party",
+    ".venv",
+    "venv",
+    "__pycache__",
     ".migdoctor",
 ];
 
@@ -67,7 +74,8 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             }
             if !site.config.contains_key("database_url") {
                 site.config.insert("database_url".into(), url);
-                site.config.insert("database_url_file".into(), cp.origin.clone());
+                site.config
+                    .insert("database_url_file".into(), cp.origin.clone());
             }
         }
     }
@@ -131,9 +139,15 @@ pub fn configured_paths(tree: &SourceTree) -> Vec<ConfiguredPath> {
         for line in logical_lines(text) {
             if name.starts_with(".env") {
                 if let Some((k, v)) = line.split_once('=') {
-                    let key = k.trim().trim_start_matches("export ").trim().to_ascii_uppercase();
+                    let key = k
+                        .trim()
+                        .trim_start_matches("export ")
+                        .trim()
+                        .to_ascii_uppercase();
                     let value = v.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
-                    if key.contains("MIGRATION") && (key.contains("PATH") || key.contains("DIR") || key.contains("SOURCE")) {
+                    if key.contains("MIGRATION")
+                        && (key.contains("PATH") || key.contains("DIR") || key.contains("SOURCE"))
+                    {
                         found.push((value, None));
                     } else if key.ends_with("DATABASE_URL") && !value.contains('$') {
                         env_url = Some(value);
@@ -171,7 +185,9 @@ pub fn configured_paths(tree: &SourceTree) -> Vec<ConfiguredPath> {
             }
         }
         for (raw, url) in found {
-            let Some(cleaned) = clean_path(&raw) else { continue };
+            let Some(cleaned) = clean_path(&raw) else {
+                continue;
+            };
             let host = if cleaned.starts_with('/') {
                 match map_volume(&volumes, &cleaned) {
                     Some(h) => h,
@@ -234,11 +250,18 @@ fn clean_path(raw: &str) -> Option<String> {
 fn compose_volumes(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let t = line.trim().trim_start_matches('-').trim().trim_matches(|c| c == '"' || c == '\'');
+        let t = line
+            .trim()
+            .trim_start_matches('-')
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'');
         let mut parts = t.split(':');
         if let (Some(host), Some(container)) = (parts.next(), parts.next()) {
             if (host.starts_with('.') || host.starts_with('/')) && container.starts_with('/') {
-                out.push((host.trim_end_matches('/').to_string(), container.trim_end_matches('/').to_string()));
+                out.push((
+                    host.trim_end_matches('/').to_string(),
+                    container.trim_end_matches('/').to_string(),
+                ));
             }
         }
     }
@@ -311,13 +334,19 @@ mod tests {
             .with_file("db/migrations/1_init.up.sql", "");
         let cps = configured_paths(&tree);
         assert_eq!(cps[0].path, "db/migrations");
-        assert_eq!(cps[0].database_url.as_deref(), Some("mysql://root@tcp(db:3306)/app"));
+        assert_eq!(
+            cps[0].database_url.as_deref(),
+            Some("mysql://root@tcp(db:3306)/app")
+        );
     }
 
     #[test]
     fn env_file_and_empty_configured_folder() {
         let tree = SourceTree::new()
-            .with_file(".env", "MIGRATIONS_PATH=./schema/migrations\nDATABASE_URL=sqlite://app.db\n")
+            .with_file(
+                ".env",
+                "MIGRATIONS_PATH=./schema/migrations\nDATABASE_URL=sqlite://app.db\n",
+            )
             .with_file("schema/migrations/.keep", "");
         let sites = detect(&tree);
         assert_eq!(sites.len(), 1);

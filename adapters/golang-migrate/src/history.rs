@@ -37,7 +37,10 @@ pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
         }
         if let Some((pos, up, len)) = best {
             let version = name[..digits].parse::<u64>().map_err(|_| {
-                format!("version {} does not fit golang-migrate's 64-bit version", &name[..digits])
+                format!(
+                    "version {} does not fit golang-migrate's 64-bit version",
+                    &name[..digits]
+                )
             })?;
             if i64::try_from(version).is_err() {
                 return Err(format!(
@@ -156,7 +159,10 @@ mod tests {
     #[test]
     fn names_parse_like_the_go_regex() {
         let p = parsed("20240101120000_add_users.up.sql");
-        assert_eq!((p.version, p.title.as_str(), p.up, p.ext.as_str()), (20240101120000, "add_users", true, "sql"));
+        assert_eq!(
+            (p.version, p.title.as_str(), p.up, p.ext.as_str()),
+            (20240101120000, "add_users", true, "sql")
+        );
         // greedy title: the last direction marker wins
         let p = parsed("1_a.up.b.down.sql");
         assert_eq!((p.title.as_str(), p.up), ("a.up.b", false));
@@ -196,17 +202,25 @@ mod tests {
         assert_eq!(h.migrations[1].parents, vec![MigrationId::from("2")]);
         assert!(h.migrations[0].has_down && !h.migrations[1].has_down);
         assert_eq!(h.problems.len(), 2);
-        assert!(matches!(&h.problems[0], HistoryProblem::InvalidFile { file, .. } if file.ends_with("3_notes.sql")));
-        assert!(matches!(&h.problems[1], HistoryProblem::Collision { id, files } if id.as_str() == "2" && files.len() == 2));
+        assert!(
+            matches!(&h.problems[0], HistoryProblem::InvalidFile { file, .. } if file.ends_with("3_notes.sql"))
+        );
+        assert!(
+            matches!(&h.problems[1], HistoryProblem::Collision { id, files } if id.as_str() == "2" && files.len() == 2)
+        );
     }
 
     #[test]
     fn unreadable_and_non_utf8_files_are_errors_naming_the_file() {
-        let mut tree = SourceTree::new().with_file("db/migrations/1_a.up.sql", vec![0x66, 0xff, 0x00]);
+        let mut tree =
+            SourceTree::new().with_file("db/migrations/1_a.up.sql", vec![0x66, 0xff, 0x00]);
         let err = load_history(&tree, &site()).unwrap_err();
         assert!(err.to_string().contains("db/migrations/1_a.up.sql"));
         assert!(err.to_string().contains("UTF-8"));
-        tree.insert("db/migrations/1_a.up.sql", SourceFile::Unreadable("permission denied".into()));
+        tree.insert(
+            "db/migrations/1_a.up.sql",
+            SourceFile::Unreadable("permission denied".into()),
+        );
         let err = load_history(&tree, &site()).unwrap_err();
         assert!(err.to_string().contains("permission denied"));
     }

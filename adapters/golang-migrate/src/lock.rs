@@ -32,7 +32,9 @@ pub(crate) fn lock_key(facts: &ConnectionFacts, at: &TrackingLocation) -> Option
         // `SELECT GET_LOCK(?, 10)`.
         Dialect::Mysql => {
             let id = advisory_lock_id(&format!("{}:{}", facts.database, at.table), &[]);
-            Some(LockKey::MysqlNamed { name: id.to_string() })
+            Some(LockKey::MysqlNamed {
+                name: id.to_string(),
+            })
         }
         // database/sqlite3: an in-process flag only; migdoctor takes SQLite's write lock.
         Dialect::Sqlite => Some(LockKey::SqliteImmediate),
@@ -48,8 +50,14 @@ mod tests {
         // database/util_test.go at 18966c75 (names joined before the database name; older
         // releases appended them after it and gave 3244152297 / 810103531 here).
         assert_eq!(advisory_lock_id("database_name", &[]), 1_764_327_054);
-        assert_eq!(advisory_lock_id("database_name", &["schema_name_1"]), 2_453_313_553);
-        assert_eq!(advisory_lock_id("database_name", &["schema_name_2"]), 235_207_038);
+        assert_eq!(
+            advisory_lock_id("database_name", &["schema_name_1"]),
+            2_453_313_553
+        );
+        assert_eq!(
+            advisory_lock_id("database_name", &["schema_name_2"]),
+            235_207_038
+        );
     }
 
     #[test]
@@ -60,11 +68,19 @@ mod tests {
             current_schema: Some("public".into()),
         };
         let at = TrackingLocation::table("schema_migrations");
-        assert_eq!(lock_key(&pg, &at), Some(LockKey::PgAdvisory { key: 2_103_762_914 }));
-        let my = ConnectionFacts { dialect: Dialect::Mysql, ..pg };
+        assert_eq!(
+            lock_key(&pg, &at),
+            Some(LockKey::PgAdvisory { key: 2_103_762_914 })
+        );
+        let my = ConnectionFacts {
+            dialect: Dialect::Mysql,
+            ..pg
+        };
         assert_eq!(
             lock_key(&my, &at),
-            Some(LockKey::MysqlNamed { name: "1906445756".into() })
+            Some(LockKey::MysqlNamed {
+                name: "1906445756".into()
+            })
         );
     }
 }

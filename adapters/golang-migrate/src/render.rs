@@ -19,12 +19,15 @@ fn unsupported(action: &Action, reason: &str) -> AdapterError {
 fn version_number(version: Option<&MigrationId>) -> Result<i64, AdapterError> {
     match version {
         None => Ok(-1),
-        Some(v) => v.as_str().parse::<i64>().ok().filter(|n| *n >= -1).ok_or_else(|| {
-            AdapterError::InvalidValue {
+        Some(v) => v
+            .as_str()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= -1)
+            .ok_or_else(|| AdapterError::InvalidValue {
                 what: "golang-migrate version".into(),
                 reason: format!("{v} is not an integer >= -1 that fits a bigint"),
-            }
-        }),
+            }),
     }
 }
 
@@ -32,7 +35,11 @@ fn columns() -> Vec<String> {
     vec!["version".to_string(), "dirty".to_string()]
 }
 
-pub(crate) fn render(dialect: Dialect, at: &TrackingLocation, action: &Action) -> Result<Vec<Sql>, AdapterError> {
+pub(crate) fn render(
+    dialect: Dialect,
+    at: &TrackingLocation,
+    action: &Action,
+) -> Result<Vec<Sql>, AdapterError> {
     let table = qualified(dialect, at);
     match action {
         Action::SetVersion { version, dirty } => {
@@ -94,24 +101,37 @@ fn dirty_value(dialect: Dialect, dirty: bool) -> Value {
     }
 }
 
-pub(crate) fn expected_after(dialect: Dialect, before: &TrackingState, actions: &[Action]) -> Result<Rows, AdapterError> {
+pub(crate) fn expected_after(
+    dialect: Dialect,
+    before: &TrackingState,
+    actions: &[Action],
+) -> Result<Rows, AdapterError> {
     let mut rows = if before.present {
         before.raw.clone()
     } else {
-        Rows { columns: columns(), rows: Vec::new() }
+        Rows {
+            columns: columns(),
+            rows: Vec::new(),
+        }
     };
     let mut present = before.present;
     for action in actions {
         match action {
             Action::CreateTrackingTable => {
                 if !present {
-                    rows = Rows { columns: columns(), rows: Vec::new() };
+                    rows = Rows {
+                        columns: columns(),
+                        rows: Vec::new(),
+                    };
                     present = true;
                 }
             }
             Action::SetVersion { version, dirty } => {
                 if !present {
-                    return Err(unsupported(action, "the tracking table does not exist; create it first"));
+                    return Err(unsupported(
+                        action,
+                        "the tracking table does not exist; create it first",
+                    ));
                 }
                 let v = version_number(version.as_ref())?;
                 rows.rows.clear();
@@ -146,10 +166,13 @@ pub(crate) fn expected_after(dialect: Dialect, before: &TrackingState, actions: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migdoctor_model::{TrackingKind};
+    use migdoctor_model::TrackingKind;
 
     fn at(schema: Option<&str>) -> TrackingLocation {
-        TrackingLocation { schema: schema.map(str::to_string), table: "schema_migrations".into() }
+        TrackingLocation {
+            schema: schema.map(str::to_string),
+            table: "schema_migrations".into(),
+        }
     }
 
     fn texts(v: Vec<Sql>) -> Vec<String> {
@@ -158,7 +181,10 @@ mod tests {
 
     #[test]
     fn set_version_per_dialect() {
-        let a = Action::SetVersion { version: Some("6".into()), dirty: false };
+        let a = Action::SetVersion {
+            version: Some("6".into()),
+            dirty: false,
+        };
         assert_eq!(
             texts(render(Dialect::Postgres, &at(Some("public")), &a).unwrap()),
             vec![
@@ -171,11 +197,25 @@ mod tests {
             "DELETE FROM `app`.`schema_migrations`;"
         );
         // force -1: the table is emptied and nothing inserted
-        let nil = Action::SetVersion { version: None, dirty: false };
+        let nil = Action::SetVersion {
+            version: None,
+            dirty: false,
+        };
         assert_eq!(render(Dialect::Sqlite, &at(None), &nil).unwrap().len(), 1);
-        let nil_dirty = Action::SetVersion { version: Some("-1".into()), dirty: true };
-        assert_eq!(render(Dialect::Sqlite, &at(None), &nil_dirty).unwrap().len(), 2);
-        let bad = Action::SetVersion { version: Some("abc".into()), dirty: false };
+        let nil_dirty = Action::SetVersion {
+            version: Some("-1".into()),
+            dirty: true,
+        };
+        assert_eq!(
+            render(Dialect::Sqlite, &at(None), &nil_dirty)
+                .unwrap()
+                .len(),
+            2
+        );
+        let bad = Action::SetVersion {
+            version: Some("abc".into()),
+            dirty: false,
+        };
         assert!(render(Dialect::Sqlite, &at(None), &bad).is_err());
     }
 
@@ -188,13 +228,27 @@ mod tests {
                 "CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);",
             ]
         );
-        assert!(texts(render(Dialect::Mysql, &at(Some("app")), &Action::CreateTrackingTable).unwrap())[0]
-            .starts_with("CREATE TABLE `app`.`schema_migrations` (version bigint not null primary key"));
+        assert!(texts(
+            render(
+                Dialect::Mysql,
+                &at(Some("app")),
+                &Action::CreateTrackingTable
+            )
+            .unwrap()
+        )[0]
+        .starts_with(
+            "CREATE TABLE `app`.`schema_migrations` (version bigint not null primary key"
+        ));
     }
 
     #[test]
     fn unsupported_actions_say_why() {
-        let err = render(Dialect::Postgres, &at(None), &Action::MarkApplied { id: "1".into() }).unwrap_err();
+        let err = render(
+            Dialect::Postgres,
+            &at(None),
+            &Action::MarkApplied { id: "1".into() },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("single version"));
     }
 
@@ -203,15 +257,32 @@ mod tests {
         let before = TrackingState::absent(
             Framework::GolangMigrate,
             at(None),
-            TrackingKind::Version { version: None, dirty: false },
+            TrackingKind::Version {
+                version: None,
+                dirty: false,
+            },
         );
         let rows = expected_after(
             Dialect::Sqlite,
             &before,
-            &[Action::CreateTrackingTable, Action::SetVersion { version: Some("3".into()), dirty: false }],
+            &[
+                Action::CreateTrackingTable,
+                Action::SetVersion {
+                    version: Some("3".into()),
+                    dirty: false,
+                },
+            ],
         )
         .unwrap();
         assert_eq!(rows.rows, vec![vec![Value::Int(3), Value::Int(0)]]);
-        assert!(expected_after(Dialect::Postgres, &before, &[Action::SetVersion { version: None, dirty: false }]).is_err());
+        assert!(expected_after(
+            Dialect::Postgres,
+            &before,
+            &[Action::SetVersion {
+                version: None,
+                dirty: false
+            }]
+        )
+        .is_err());
     }
 }

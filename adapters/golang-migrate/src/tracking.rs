@@ -42,7 +42,11 @@ pub(crate) fn location(site: &Site, facts: &ConnectionFacts) -> TrackingLocation
             };
         }
     }
-    let table = if quoted { configured.trim_matches('"').to_string() } else { configured };
+    let table = if quoted {
+        configured.trim_matches('"').to_string()
+    } else {
+        configured
+    };
     let schema = match facts.dialect {
         Dialect::Postgres | Dialect::Mysql => facts.current_schema.clone(),
         Dialect::Sqlite => None,
@@ -68,9 +72,17 @@ fn recognize(shape: &TableShape) -> Recognition {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match cols.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match cols
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["dirty", "version"] => {
-            let vtype = shape.column("version").map(|c| c.data_type.to_ascii_lowercase()).unwrap_or_default();
+            let vtype = shape
+                .column("version")
+                .map(|c| c.data_type.to_ascii_lowercase())
+                .unwrap_or_default();
             if vtype.contains("int") {
                 Recognition::Recognized
             } else {
@@ -84,10 +96,15 @@ fn recognize(shape: &TableShape) -> Recognition {
             format!("it has only ({}) and no dirty column", listed()),
             Some("Rails or dbmate"),
         ),
-        ["inserted_at", "version"] => unrecognized(format!("columns are ({})", listed()), Some("Ecto")),
+        ["inserted_at", "version"] => {
+            unrecognized(format!("columns are ({})", listed()), Some("Ecto"))
+        }
         _ if cols.contains(&"version".to_string()) && cols.contains(&"dirty".to_string()) => {
             unrecognized(
-                format!("it has extra columns ({}); golang-migrate writes exactly (version, dirty)", listed()),
+                format!(
+                    "it has extra columns ({}); golang-migrate writes exactly (version, dirty)",
+                    listed()
+                ),
                 None,
             )
         }
@@ -103,7 +120,10 @@ pub(crate) fn decode(
     let mut state = TrackingState::absent(
         Framework::GolangMigrate,
         at.clone(),
-        TrackingKind::Version { version: None, dirty: false },
+        TrackingKind::Version {
+            version: None,
+            dirty: false,
+        },
     );
     let Some(shape) = shape else {
         return Ok(state);
@@ -129,7 +149,11 @@ pub(crate) fn decode(
             Value::Bool(b) => *b,
             Value::Int(0) => false,
             Value::Int(1) => true,
-            Value::Null => return Err(bad("dirty is NULL; golang-migrate always writes true or false".into())),
+            Value::Null => {
+                return Err(bad(
+                    "dirty is NULL; golang-migrate always writes true or false".into(),
+                ))
+            }
             other => return Err(bad(format!("dirty is {}, not a boolean", other.display()))),
         };
         let version = match &row[vi] {
@@ -169,7 +193,11 @@ mod tests {
         TableShape {
             columns: cols
                 .iter()
-                .map(|(n, t)| Column { name: n.to_string(), data_type: t.to_string(), nullable: false })
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    data_type: t.to_string(),
+                    nullable: false,
+                })
                 .collect(),
             primary_key: vec![],
             unique_indexes: vec![],
@@ -177,7 +205,10 @@ mod tests {
     }
 
     fn rows(values: Vec<Vec<Value>>) -> Rows {
-        Rows { columns: vec!["version".into(), "dirty".into()], rows: values }
+        Rows {
+            columns: vec!["version".into(), "dirty".into()],
+            rows: values,
+        }
     }
 
     fn at() -> TrackingLocation {
@@ -187,33 +218,80 @@ mod tests {
     #[test]
     fn decodes_each_database_shape() {
         let pg = shape(&[("version", "bigint"), ("dirty", "boolean")]);
-        let s = decode(&at(), Some(&pg), &rows(vec![vec![Value::Int(7), Value::Bool(true)]])).unwrap();
-        assert_eq!(s.kind, TrackingKind::Version { version: Some("7".into()), dirty: true });
+        let s = decode(
+            &at(),
+            Some(&pg),
+            &rows(vec![vec![Value::Int(7), Value::Bool(true)]]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.kind,
+            TrackingKind::Version {
+                version: Some("7".into()),
+                dirty: true
+            }
+        );
         let sqlite = shape(&[("version", "uint64"), ("dirty", "bool")]);
-        let s = decode(&at(), Some(&sqlite), &rows(vec![vec![Value::Int(7), Value::Int(0)]])).unwrap();
-        assert_eq!(s.kind, TrackingKind::Version { version: Some("7".into()), dirty: false });
+        let s = decode(
+            &at(),
+            Some(&sqlite),
+            &rows(vec![vec![Value::Int(7), Value::Int(0)]]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.kind,
+            TrackingKind::Version {
+                version: Some("7".into()),
+                dirty: false
+            }
+        );
         let empty = decode(&at(), Some(&sqlite), &rows(vec![])).unwrap();
         assert!(empty.present);
-        assert_eq!(empty.kind, TrackingKind::Version { version: None, dirty: false });
+        assert_eq!(
+            empty.kind,
+            TrackingKind::Version {
+                version: None,
+                dirty: false
+            }
+        );
         assert!(!decode(&at(), None, &Rows::default()).unwrap().present);
     }
 
     #[test]
     fn nil_dirty_version_is_valid() {
         let pg = shape(&[("version", "bigint"), ("dirty", "boolean")]);
-        let s = decode(&at(), Some(&pg), &rows(vec![vec![Value::Int(-1), Value::Bool(true)]])).unwrap();
-        assert_eq!(s.kind, TrackingKind::Version { version: None, dirty: true });
+        let s = decode(
+            &at(),
+            Some(&pg),
+            &rows(vec![vec![Value::Int(-1), Value::Bool(true)]]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.kind,
+            TrackingKind::Version {
+                version: None,
+                dirty: true
+            }
+        );
     }
 
     #[test]
     fn other_shapes_are_unrecognized_with_owner() {
         let rails = shape(&[("version", "character varying")]);
         let s = decode(&at(), Some(&rails), &Rows::default()).unwrap();
-        assert!(matches!(&s.recognition, Recognition::Unrecognized { likely_owner: Some(o), .. } if o.contains("dbmate")));
+        assert!(
+            matches!(&s.recognition, Recognition::Unrecognized { likely_owner: Some(o), .. } if o.contains("dbmate"))
+        );
         assert!(!s.writable());
-        let extra = shape(&[("version", "bigint"), ("dirty", "boolean"), ("note", "text")]);
+        let extra = shape(&[
+            ("version", "bigint"),
+            ("dirty", "boolean"),
+            ("note", "text"),
+        ]);
         let s = decode(&at(), Some(&extra), &Rows::default()).unwrap();
-        assert!(matches!(&s.recognition, Recognition::Unrecognized { reason, .. } if reason.contains("extra columns")));
+        assert!(
+            matches!(&s.recognition, Recognition::Unrecognized { reason, .. } if reason.contains("extra columns"))
+        );
     }
 
     #[test]
@@ -226,8 +304,13 @@ mod tests {
             (Value::Float(1.8e19), Value::Int(0), "REAL"),
             (Value::Null, Value::Bool(false), "NULL"),
         ] {
-            let err = decode(&at(), Some(&pg), &rows(vec![vec![v, d]])).unwrap_err().to_string();
-            assert!(err.contains("schema_migrations, row 1") && err.contains(expect), "{err}");
+            let err = decode(&at(), Some(&pg), &rows(vec![vec![v, d]]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("schema_migrations, row 1") && err.contains(expect),
+                "{err}"
+            );
         }
     }
 
@@ -239,13 +322,23 @@ mod tests {
             current_schema: Some("public".into()),
         };
         let mut site = Site::new(Framework::GolangMigrate, "m");
-        assert_eq!(location(&site, &facts).to_string(), "public.schema_migrations");
-        site.config.insert("migrations_table".into(), "\"ops\".\"versions\"".into());
-        site.config.insert("migrations_table_quoted".into(), "true".into());
+        assert_eq!(
+            location(&site, &facts).to_string(),
+            "public.schema_migrations"
+        );
+        site.config
+            .insert("migrations_table".into(), "\"ops\".\"versions\"".into());
+        site.config
+            .insert("migrations_table_quoted".into(), "true".into());
         assert_eq!(location(&site, &facts).to_string(), "ops.versions");
-        let sqlite = ConnectionFacts { dialect: Dialect::Sqlite, current_schema: None, ..facts };
+        let sqlite = ConnectionFacts {
+            dialect: Dialect::Sqlite,
+            current_schema: None,
+            ..facts
+        };
         site.config.remove("migrations_table_quoted");
-        site.config.insert("migrations_table".into(), "my_versions".into());
+        site.config
+            .insert("migrations_table".into(), "my_versions".into());
         assert_eq!(location(&site, &sqlite).to_string(), "my_versions");
     }
 }

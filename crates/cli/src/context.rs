@@ -15,7 +15,13 @@ pub struct GlobalArgs {
     /// Database URL: postgres://…, mysql://… (or mariadb://…), sqlite://path.
     /// golang-migrate's x-migrations-table parameter is honoured. Default: $DATABASE_URL, else
     /// the URL the project itself writes down (Makefile, compose file, .env).
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub db: Option<String>,
 
     /// Output format.
@@ -78,7 +84,12 @@ impl<'a> Ctx<'a> {
             "never" => false,
             _ => !no_color && std::io::stdout().is_terminal() && global.format == Format::Table,
         };
-        Ctx { out, err, global, style: Style { color } }
+        Ctx {
+            out,
+            err,
+            global,
+            style: Style { color },
+        }
     }
 
     pub fn playbooks(&self) -> Result<Playbooks> {
@@ -119,8 +130,12 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
             if let Some(url) = url {
                 for (k, v) in &url.framework_params {
                     match k.as_str() {
-                        "x-migrations-table" => site.config.insert("migrations_table".into(), v.clone()),
-                        "x-migrations-table-quoted" => site.config.insert("migrations_table_quoted".into(), v.clone()),
+                        "x-migrations-table" => {
+                            site.config.insert("migrations_table".into(), v.clone())
+                        }
+                        "x-migrations-table-quoted" => site
+                            .config
+                            .insert("migrations_table_quoted".into(), v.clone()),
                         _ => None,
                     };
                 }
@@ -138,30 +153,53 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
     }
     if sites.is_empty() {
         if let Some(only) = &global.site {
-            bail!("no migrations site at {only:?} in {}\nhint: `migdoctor scan {}` lists the sites", path.display(), path.display());
+            bail!(
+                "no migrations site at {only:?} in {}\nhint: `migdoctor scan {}` lists the sites",
+                path.display(),
+                path.display()
+            );
         }
     }
-    Ok(Project { root: path.to_path_buf(), tree, sites })
+    Ok(Project {
+        root: path.to_path_buf(),
+        tree,
+        sites,
+    })
 }
 
 /// Returns the URL to use: --db / DATABASE_URL, else one written in the project (announced on
 /// stderr, SQLite paths taken relative to the file that names them).
-pub fn resolve_url(ctx: &mut Ctx<'_>, project_root: &Path, sites: &[(&'static dyn Adapter, Site)]) -> Result<Option<DbUrl>> {
+pub fn resolve_url(
+    ctx: &mut Ctx<'_>,
+    project_root: &Path,
+    sites: &[(&'static dyn Adapter, Site)],
+) -> Result<Option<DbUrl>> {
     if let Some(raw) = &ctx.global.db {
         return Ok(Some(DbUrl::parse(raw)?));
     }
     for (_, site) in sites {
         if let Some(raw) = site.config.get("database_url") {
-            let file = site.config.get("database_url_file").cloned().unwrap_or_default();
+            let file = site
+                .config
+                .get("database_url_file")
+                .cloned()
+                .unwrap_or_default();
             let mut raw = raw.clone();
-            if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite3://")) {
+            if let Some(rest) = raw
+                .strip_prefix("sqlite://")
+                .or_else(|| raw.strip_prefix("sqlite3://"))
+            {
                 if !rest.starts_with('/') {
-                    let base = project_root.join(Path::new(&file).parent().unwrap_or(Path::new("")));
+                    let base =
+                        project_root.join(Path::new(&file).parent().unwrap_or(Path::new("")));
                     raw = format!("sqlite://{}", base.join(rest).display());
                 }
             }
             let url = DbUrl::parse(&raw)?;
-            ctx.note(&format!("using the database URL written in {file}: {}", url.redacted()));
+            ctx.note(&format!(
+                "using the database URL written in {file}: {}",
+                url.redacted()
+            ));
             return Ok(Some(url));
         }
     }
@@ -186,7 +224,11 @@ pub fn select_site(project: &Project) -> Result<(&'static dyn Adapter, Site)> {
         [one] => Ok(one.clone()),
         many => {
             let roots: Vec<String> = many.iter().map(|(_, s)| s.label()).collect();
-            bail!("{} sites found ({}); name one with --site FOLDER", many.len(), roots.join(", "))
+            bail!(
+                "{} sites found ({}); name one with --site FOLDER",
+                many.len(),
+                roots.join(", ")
+            )
         }
     }
 }

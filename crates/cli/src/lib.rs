@@ -42,13 +42,24 @@ where
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
             let text = e.render().to_string();
-            let _ = if e.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
             return code;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: cannot start the async runtime: {e}");
@@ -64,7 +75,10 @@ where
                 return exit::OK;
             }
             let mut text = format!("{e:#}");
-            if let Some(url) = raw_url.as_deref().and_then(|u| migdoctor_db::DbUrl::parse(u).ok()) {
+            if let Some(url) = raw_url
+                .as_deref()
+                .and_then(|u| migdoctor_db::DbUrl::parse(u).ok())
+            {
                 text = url.scrub(&text);
             }
             let (msg, hints) = split_hints(&text);

@@ -27,7 +27,8 @@ fn truthy(v: &Value) -> bool {
 fn apply_keys(shape: &mut TableShape, rows: &Rows) {
     let mut uniques: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &rows.rows {
-        let (name, primary, unique, column) = (text(&r[0]), truthy(&r[1]), truthy(&r[2]), text(&r[3]));
+        let (name, primary, unique, column) =
+            (text(&r[0]), truthy(&r[1]), truthy(&r[2]), text(&r[3]));
         if primary {
             shape.primary_key.push(column);
         } else if unique {
@@ -40,12 +41,19 @@ fn apply_keys(shape: &mut TableShape, rows: &Rows) {
 impl Db {
     /// Returns the shape of the table at `at`, or `None` when it does not exist. `at.schema`
     /// `None` means the connection's default schema.
-    pub async fn table_shape(&mut self, at: &TrackingLocation) -> Result<Option<TableShape>, DbError> {
+    pub async fn table_shape(
+        &mut self,
+        at: &TrackingLocation,
+    ) -> Result<Option<TableShape>, DbError> {
         let what = format!("reading the columns of {at}");
         let p = |v: &str| Value::Text(v.to_string());
         let (cols_sql, keys_sql) = match self.facts.dialect {
             Dialect::Postgres => {
-                let schema = at.schema.clone().or_else(|| self.facts.current_schema.clone()).unwrap_or_else(|| "public".into());
+                let schema = at
+                    .schema
+                    .clone()
+                    .or_else(|| self.facts.current_schema.clone())
+                    .unwrap_or_else(|| "public".into());
                 (
                     Sql::with_params(
                         "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)::text, NOT a.attnotnull \
@@ -70,7 +78,10 @@ impl Db {
                 )
             }
             Dialect::Mysql => {
-                let schema = at.schema.clone().unwrap_or_else(|| self.facts.database.clone());
+                let schema = at
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| self.facts.database.clone());
                 (
                     Sql::with_params(
                         "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS \

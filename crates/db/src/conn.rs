@@ -42,7 +42,9 @@ fn connect_hint(dialect: Dialect, reason: &str) -> Option<String> {
     if r.contains("password") || r.contains("access denied") || r.contains("authentication") {
         Some("check the user and password in the URL (or DATABASE_URL)".into())
     } else if r.contains("refused") || r.contains("timed out") || r.contains("no route") {
-        Some(format!("is the {dialect} server running and reachable at that host and port?"))
+        Some(format!(
+            "is the {dialect} server running and reachable at that host and port?"
+        ))
     } else if r.contains("does not exist") || r.contains("unknown database") {
         Some("check the database name in the URL".into())
     } else {
@@ -68,7 +70,9 @@ impl Db {
                     let opts = PgConnectOptions::from_str(url.connect_string())
                         .map_err(|e| e.to_string())?
                         .application_name("migdoctor");
-                    let mut c = PgConnection::connect_with(&opts).await.map_err(|e| e.to_string())?;
+                    let mut c = PgConnection::connect_with(&opts)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     if read_only {
                         c.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                             .await
@@ -77,10 +81,15 @@ impl Db {
                     Ok::<Conn, String>(Conn::Pg(c))
                 }
                 Dialect::Mysql => {
-                    let opts = MySqlConnectOptions::from_str(url.connect_string()).map_err(|e| e.to_string())?;
-                    let mut c = MySqlConnection::connect_with(&opts).await.map_err(|e| e.to_string())?;
+                    let opts = MySqlConnectOptions::from_str(url.connect_string())
+                        .map_err(|e| e.to_string())?;
+                    let mut c = MySqlConnection::connect_with(&opts)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     if read_only {
-                        c.execute("SET SESSION TRANSACTION READ ONLY").await.map_err(|e| e.to_string())?;
+                        c.execute("SET SESSION TRANSACTION READ ONLY")
+                            .await
+                            .map_err(|e| e.to_string())?;
                     }
                     Ok(Conn::My(c))
                 }
@@ -96,7 +105,9 @@ impl Db {
                         .create_if_missing(false)
                         .read_only(read_only)
                         .busy_timeout(Duration::from_secs(5));
-                    let c = SqliteConnection::connect_with(&opts).await.map_err(|e| e.to_string())?;
+                    let c = SqliteConnection::connect_with(&opts)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     Ok(Conn::Lite(c))
                 }
             }
@@ -104,7 +115,12 @@ impl Db {
         let conn = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => return Err(fail(e)),
-            Err(_) => return Err(fail(format!("connection timed out after {}s", CONNECT_TIMEOUT.as_secs()))),
+            Err(_) => {
+                return Err(fail(format!(
+                    "connection timed out after {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
         };
         let mut db = Db {
             conn,
@@ -133,7 +149,10 @@ impl Db {
             }
             Dialect::Mysql => {
                 let r = self
-                    .fetch_rows("reading the current database", &Sql::new("SELECT DATABASE() AS db"))
+                    .fetch_rows(
+                        "reading the current database",
+                        &Sql::new("SELECT DATABASE() AS db"),
+                    )
                     .await?;
                 let db = opt_text_at(&r, 0).ok_or_else(|| DbError::BadUrl {
                     url: self.url.redacted().to_string(),
@@ -204,23 +223,41 @@ impl Db {
         let result = match &mut self.conn {
             Conn::Pg(c) => {
                 if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text).execute(&mut *c).await.map(|r| r.rows_affected())
+                    sqlx::raw_sql(&sql.text)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params).execute(&mut *c).await.map(|r| r.rows_affected())
+                    bind_params!(sqlx::query(&sql.text), &sql.params)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 }
             }
             Conn::My(c) => {
                 if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text).execute(&mut *c).await.map(|r| r.rows_affected())
+                    sqlx::raw_sql(&sql.text)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params).execute(&mut *c).await.map(|r| r.rows_affected())
+                    bind_params!(sqlx::query(&sql.text), &sql.params)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 }
             }
             Conn::Lite(c) => {
                 if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text).execute(&mut *c).await.map(|r| r.rows_affected())
+                    sqlx::raw_sql(&sql.text)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params).execute(&mut *c).await.map(|r| r.rows_affected())
+                    bind_params!(sqlx::query(&sql.text), &sql.params)
+                        .execute(&mut *c)
+                        .await
+                        .map(|r| r.rows_affected())
                 }
             }
         };
@@ -251,8 +288,13 @@ pub(crate) fn opt_text_at(rows: &Rows, col: usize) -> Option<String> {
 
 pub(crate) fn query_error(url: &DbUrl, what: &str, sql: &Sql, e: sqlx::Error) -> DbError {
     let reason = url.scrub(&e.to_string());
-    let lost = matches!(e, sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed)
-        || reason.contains("terminating connection")
+    let lost = matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    ) || reason.contains("terminating connection")
         || reason.contains("connection was killed")
         || reason.contains("Connection was killed")
         || reason.contains("server has gone away");
@@ -264,8 +306,14 @@ pub(crate) fn query_error(url: &DbUrl, what: &str, sql: &Sql, e: sqlx::Error) ->
         };
     }
     let lower = reason.to_ascii_lowercase();
-    let hint = if lower.contains("permission denied") || lower.contains("command denied") || lower.contains("access denied") {
-        Some("the user needs SELECT on the tracking table (and UPDATE/INSERT/DELETE to repair it)".into())
+    let hint = if lower.contains("permission denied")
+        || lower.contains("command denied")
+        || lower.contains("access denied")
+    {
+        Some(
+            "the user needs SELECT on the tracking table (and UPDATE/INSERT/DELETE to repair it)"
+                .into(),
+        )
     } else if lower.contains("read-only") || lower.contains("read only") {
         Some("this session is read-only; only apply and undo write".into())
     } else {

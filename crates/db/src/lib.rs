@@ -21,5 +21,5 @@ mod values;
 
 pub use conn::{Db, Mode};
 pub use error::DbError;
-pub use lock::{Locked, MIGDOCTOR_PG_LOCK, MIGDOCTOR_MYSQL_LOCK};
+pub use lock::{Locked, MIGDOCTOR_MYSQL_LOCK, MIGDOCTOR_PG_LOCK};
 pub use url::{redact, DbUrl};

@@ -26,20 +26,31 @@ fn key_label(k: &LockKey) -> String {
 impl Db {
     /// Returns a locked handle after taking `framework` (if any) and migdoctor's own lock,
     /// waiting at most `timeout`. On SQLite this opens a `BEGIN IMMEDIATE` transaction.
-    pub async fn lock(&mut self, framework: Option<&LockKey>, timeout: Duration) -> Result<Locked<'_>, DbError> {
+    pub async fn lock(
+        &mut self,
+        framework: Option<&LockKey>,
+        timeout: Duration,
+    ) -> Result<Locked<'_>, DbError> {
         if self.mode != Mode::ReadWrite {
-            return Err(DbError::NotWritable("the session was opened read-only".into()));
+            return Err(DbError::NotWritable(
+                "the session was opened read-only".into(),
+            ));
         }
         let mut keys = Vec::new();
         match self.facts.dialect {
             Dialect::Postgres => {
-                keys.push(LockKey::PgAdvisory { key: MIGDOCTOR_PG_LOCK });
+                keys.push(LockKey::PgAdvisory {
+                    key: MIGDOCTOR_PG_LOCK,
+                });
                 if let Some(k) = framework {
                     keys.push(k.clone());
                 }
             }
             Dialect::Mysql => {
-                let name: String = format!("{MIGDOCTOR_MYSQL_LOCK}{}", self.facts.database).chars().take(64).collect();
+                let name: String = format!("{MIGDOCTOR_MYSQL_LOCK}{}", self.facts.database)
+                    .chars()
+                    .take(64)
+                    .collect();
                 keys.push(LockKey::MysqlNamed { name });
                 if let Some(k) = framework {
                     keys.push(k.clone());
@@ -58,7 +69,11 @@ impl Db {
             taken.push(key.clone());
         }
         let in_tx = self.facts.dialect == Dialect::Sqlite;
-        Ok(Locked { db: self, keys: taken, in_tx })
+        Ok(Locked {
+            db: self,
+            keys: taken,
+            in_tx,
+        })
     }
 
     async fn take(&mut self, key: &LockKey, timeout: Duration) -> Result<(), DbError> {
@@ -72,7 +87,10 @@ impl Db {
         match key {
             LockKey::PgAdvisory { key: k } => loop {
                 let got = self
-                    .fetch_rows("taking an advisory lock", &Sql::with_params("SELECT pg_try_advisory_lock($1)", vec![Value::Int(*k)]))
+                    .fetch_rows(
+                        "taking an advisory lock",
+                        &Sql::with_params("SELECT pg_try_advisory_lock($1)", vec![Value::Int(*k)]),
+                    )
                     .await?;
                 if got.rows.first().and_then(|r| r.first()) == Some(&Value::Bool(true)) {
                     return Ok(());
@@ -88,14 +106,23 @@ impl Db {
                 let got = self
                     .fetch_rows(
                         "taking a named lock",
-                        &Sql::with_params("SELECT GET_LOCK(?, ?)", vec![Value::Text(name.clone()), Value::Int(secs)]),
+                        &Sql::with_params(
+                            "SELECT GET_LOCK(?, ?)",
+                            vec![Value::Text(name.clone()), Value::Int(secs)],
+                        ),
                     )
                     .await?;
                 if got.rows.first().and_then(|r| r.first()) == Some(&Value::Int(1)) {
                     return Ok(());
                 }
                 let holder = self
-                    .fetch_rows("finding the lock holder", &Sql::with_params("SELECT IS_USED_LOCK(?)", vec![Value::Text(name.clone())]))
+                    .fetch_rows(
+                        "finding the lock holder",
+                        &Sql::with_params(
+                            "SELECT IS_USED_LOCK(?)",
+                            vec![Value::Text(name.clone())],
+                        ),
+                    )
                     .await
                     .ok()
                     .and_then(|r| r.rows.first().and_then(|r| r.first().cloned()))
@@ -103,10 +130,18 @@ impl Db {
                     .unwrap_or_else(|| "holder unknown".into());
                 Err(timeout_err(holder, self))
             }
-            LockKey::SqliteImmediate => match self.run("taking the write lock", &Sql::new("BEGIN IMMEDIATE")).await {
+            LockKey::SqliteImmediate => match self
+                .run("taking the write lock", &Sql::new("BEGIN IMMEDIATE"))
+                .await
+            {
                 Ok(_) => Ok(()),
-                Err(DbError::Query { reason, .. }) if reason.contains("locked") || reason.contains("busy") => {
-                    Err(timeout_err("another connection holds the write lock".into(), self))
+                Err(DbError::Query { reason, .. })
+                    if reason.contains("locked") || reason.contains("busy") =>
+                {
+                    Err(timeout_err(
+                        "another connection holds the write lock".into(),
+                        self,
+                    ))
                 }
                 Err(e) => Err(e),
             },
@@ -127,7 +162,13 @@ impl Db {
                     Value::Text(s) => s.clone(),
                     v => v.display(),
                 };
-                format!("held by pid {} (application '{}', connected {}, {})", t(0), t(1), t(2), t(3))
+                format!(
+                    "held by pid {} (application '{}', connected {}, {})",
+                    t(0),
+                    t(1),
+                    t(2),
+                    t(3)
+                )
             }
             _ => "holder unknown".into(),
         }
@@ -136,12 +177,18 @@ impl Db {
     async fn give_back(&mut self, key: &LockKey) -> Result<(), DbError> {
         match key {
             LockKey::PgAdvisory { key } => {
-                self.fetch_rows("releasing an advisory lock", &Sql::with_params("SELECT pg_advisory_unlock($1)", vec![Value::Int(*key)]))
-                    .await?;
+                self.fetch_rows(
+                    "releasing an advisory lock",
+                    &Sql::with_params("SELECT pg_advisory_unlock($1)", vec![Value::Int(*key)]),
+                )
+                .await?;
             }
             LockKey::MysqlNamed { name } => {
-                self.fetch_rows("releasing a named lock", &Sql::with_params("SELECT RELEASE_LOCK(?)", vec![Value::Text(name.clone())]))
-                    .await?;
+                self.fetch_rows(
+                    "releasing a named lock",
+                    &Sql::with_params("SELECT RELEASE_LOCK(?)", vec![Value::Text(name.clone())]),
+                )
+                .await?;
             }
             LockKey::SqliteImmediate => {}
         }
@@ -168,7 +215,9 @@ impl Locked<'_> {
     /// Returns nothing; opens the transaction (on SQLite it is already open).
     pub async fn begin(&mut self) -> Result<(), DbError> {
         if !self.in_tx {
-            self.db.run("opening a transaction", &Sql::new("BEGIN")).await?;
+            self.db
+                .run("opening a transaction", &Sql::new("BEGIN"))
+                .await?;
             self.in_tx = true;
         }
         Ok(())
@@ -223,7 +272,9 @@ impl Locked<'_> {
             Dialect::Postgres => Sql::new("SELECT pg_terminate_backend(pg_backend_pid())"),
             Dialect::Mysql => Sql::new("KILL CONNECTION_ID()"),
             Dialect::Sqlite => {
-                return Err(DbError::NotWritable("SQLite has no server connection to sever".into()));
+                return Err(DbError::NotWritable(
+                    "SQLite has no server connection to sever".into(),
+                ));
             }
         };
         let _ = self.db.run("severing the connection", &sql).await;

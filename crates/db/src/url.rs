@@ -80,7 +80,12 @@ impl DbUrl {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             if k.starts_with("x-") {
                 framework_params.insert(k.to_string(), percent_decode(v));
-            } else if dialect == Dialect::Mysql && matches!(k, "multiStatements" | "parseTime" | "charset" | "loc" | "tls") {
+            } else if dialect == Dialect::Mysql
+                && matches!(
+                    k,
+                    "multiStatements" | "parseTime" | "charset" | "loc" | "tls"
+                )
+            {
                 // go-sql-driver/mysql DSN options that sqlx does not know; they do not
                 // change what migdoctor reads.
             } else {
@@ -94,7 +99,12 @@ impl DbUrl {
             if let Some(start) = body.find("@tcp(") {
                 if let Some(end_rel) = body[start..].find(')') {
                     let inner = body[start + 5..start + end_rel].to_string();
-                    body = format!("{}@{}{}", &body[..start], inner, &body[start + end_rel + 1..]);
+                    body = format!(
+                        "{}@{}{}",
+                        &body[..start],
+                        inner,
+                        &body[start + end_rel + 1..]
+                    );
                 }
             }
             if let Some(at) = body.rfind('@') {
@@ -106,7 +116,11 @@ impl DbUrl {
                 }
             }
         }
-        let query_kept = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
+        let query_kept = if kept.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", kept.join("&"))
+        };
         let connect_scheme = match dialect {
             Dialect::Postgres => "postgres",
             Dialect::Mysql => "mysql",
@@ -186,33 +200,64 @@ mod tests {
 
     #[test]
     fn parses_dialects_and_strips_framework_params() {
-        let u = DbUrl::parse("postgres://app:s3cret@db:5432/prod?sslmode=disable&x-migrations-table=versions").unwrap();
+        let u = DbUrl::parse(
+            "postgres://app:s3cret@db:5432/prod?sslmode=disable&x-migrations-table=versions",
+        )
+        .unwrap();
         assert_eq!(u.dialect(), Dialect::Postgres);
-        assert_eq!(u.redacted(), "postgres://app:***@db:5432/prod?sslmode=disable&x-migrations-table=versions");
+        assert_eq!(
+            u.redacted(),
+            "postgres://app:***@db:5432/prod?sslmode=disable&x-migrations-table=versions"
+        );
         assert_eq!(u.framework_params["x-migrations-table"], "versions");
-        assert_eq!(u.connect_string(), "postgres://app:s3cret@db:5432/prod?sslmode=disable");
+        assert_eq!(
+            u.connect_string(),
+            "postgres://app:s3cret@db:5432/prod?sslmode=disable"
+        );
         assert!(!format!("{u:?}").contains("s3cret"));
     }
 
     #[test]
     fn golang_migrate_mysql_tcp_form() {
-        let u = DbUrl::parse("mysql://root:pw@tcp(127.0.0.1:3306)/app?multiStatements=true").unwrap();
+        let u =
+            DbUrl::parse("mysql://root:pw@tcp(127.0.0.1:3306)/app?multiStatements=true").unwrap();
         assert_eq!(u.connect_string(), "mysql://root:pw@127.0.0.1:3306/app");
-        assert_eq!(u.redacted(), "mysql://root:***@tcp(127.0.0.1:3306)/app?multiStatements=true");
-        assert_eq!(DbUrl::parse("mariadb://root@localhost/test").unwrap().dialect(), Dialect::Mysql);
+        assert_eq!(
+            u.redacted(),
+            "mysql://root:***@tcp(127.0.0.1:3306)/app?multiStatements=true"
+        );
+        assert_eq!(
+            DbUrl::parse("mariadb://root@localhost/test")
+                .unwrap()
+                .dialect(),
+            Dialect::Mysql
+        );
     }
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(DbUrl::parse("sqlite://./app.db").unwrap().sqlite_path(), Some("./app.db"));
-        assert_eq!(DbUrl::parse("sqlite3:///tmp/x.db?x-no-tx-wrap=true").unwrap().sqlite_path(), Some("/tmp/x.db"));
+        assert_eq!(
+            DbUrl::parse("sqlite://./app.db").unwrap().sqlite_path(),
+            Some("./app.db")
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite3:///tmp/x.db?x-no-tx-wrap=true")
+                .unwrap()
+                .sqlite_path(),
+            Some("/tmp/x.db")
+        );
         assert!(DbUrl::parse("sqlite://").is_err());
     }
 
     #[test]
     fn bad_urls_are_redacted_in_errors() {
-        let err = DbUrl::parse("oracle://u:topsecret@h/db").unwrap_err().to_string();
-        assert!(err.contains("oracle") && !err.contains("topsecret"), "{err}");
+        let err = DbUrl::parse("oracle://u:topsecret@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("oracle") && !err.contains("topsecret"),
+            "{err}"
+        );
         assert!(DbUrl::parse("just-a-path").is_err());
     }
 

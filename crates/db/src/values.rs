@@ -25,7 +25,9 @@ pub(crate) fn pg_value(row: &PgRow, i: usize) -> Decoded {
         "INT8" => Value::Int(row.try_get(i).map_err(err)?),
         "FLOAT4" => Value::Float(f64::from(row.try_get::<f32, _>(i).map_err(err)?)),
         "FLOAT8" => Value::Float(row.try_get(i).map_err(err)?),
-        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" => Value::Text(row.try_get(i).map_err(err)?),
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" => {
+            Value::Text(row.try_get(i).map_err(err)?)
+        }
         "BYTEA" => Value::Bytes(row.try_get(i).map_err(err)?),
         other => return Err(format!("type {other} is not supported yet")),
     })
@@ -44,7 +46,9 @@ pub(crate) fn mysql_value(row: &MySqlRow, i: usize) -> Decoded {
         }
         t if t.ends_with("UNSIGNED") => {
             let v: u64 = row.try_get_unchecked(i).map_err(err)?;
-            i64::try_from(v).map(Value::Int).unwrap_or_else(|_| Value::Text(v.to_string()))
+            i64::try_from(v)
+                .map(Value::Int)
+                .unwrap_or_else(|_| Value::Text(v.to_string()))
         }
         "FLOAT" | "DOUBLE" => Value::Float(row.try_get_unchecked(i).map_err(err)?),
         "BINARY" | "VARBINARY" | "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
@@ -71,7 +75,11 @@ pub(crate) fn sqlite_value(row: &SqliteRow, i: usize) -> Decoded {
     let ty = raw.type_info().name().to_ascii_uppercase();
     Ok(if ty.contains("INT") || ty.contains("BOOL") {
         Value::Int(row.try_get_unchecked(i).map_err(err)?)
-    } else if ty.contains("REAL") || ty.contains("FLOAT") || ty.contains("DOUBLE") || ty == "NUMERIC" {
+    } else if ty.contains("REAL")
+        || ty.contains("FLOAT")
+        || ty.contains("DOUBLE")
+        || ty == "NUMERIC"
+    {
         Value::Float(row.try_get_unchecked(i).map_err(err)?)
     } else if ty.contains("BLOB") {
         Value::Bytes(row.try_get_unchecked(i).map_err(err)?)
@@ -87,7 +95,11 @@ pub(crate) fn decode_rows<R: Row>(
 ) -> Result<Rows, (String, String)> {
     let mut out = Rows::default();
     if let Some(first) = rows.first() {
-        out.columns = first.columns().iter().map(|c| c.name().to_string()).collect();
+        out.columns = first
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
     }
     for row in rows {
         let mut values = Vec::with_capacity(out.columns.len());

@@ -38,7 +38,9 @@ impl ApplyOptions {
 
     /// Returns the backups folder.
     pub fn backups(&self) -> PathBuf {
-        self.backup_dir.clone().unwrap_or_else(|| self.state_dir.join("backups"))
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join("backups"))
     }
 
     /// Returns the journal file.
@@ -76,10 +78,15 @@ pub fn row_difference(expected: &Rows, actual: &Rows) -> String {
         let mut v: Vec<String> = rows
             .rows
             .iter()
-            .map(|r| r.iter().map(|x| match x {
-                migdoctor_model::Value::Bool(b) => i64::from(*b).to_string(),
-                other => other.display(),
-            }).collect::<Vec<_>>().join(", "))
+            .map(|r| {
+                r.iter()
+                    .map(|x| match x {
+                        migdoctor_model::Value::Bool(b) => i64::from(*b).to_string(),
+                        other => other.display(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .collect();
         v.sort();
         v
@@ -102,7 +109,12 @@ pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Returns the report after running `plan` under the protocol in design.md. On any failure the
 /// transaction is rolled back and the table is as it was; the backup (if already written) stays.
-pub async fn apply(db: &mut Db, adapter: &dyn Adapter, plan: &Plan, opts: &ApplyOptions) -> Result<ApplyReport, EngineError> {
+pub async fn apply(
+    db: &mut Db,
+    adapter: &dyn Adapter,
+    plan: &Plan,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, EngineError> {
     if !plan.is_intact() {
         return Err(EngineError::BadPlan {
             path: "(plan)".into(),
@@ -132,11 +144,13 @@ pub async fn apply(db: &mut Db, adapter: &dyn Adapter, plan: &Plan, opts: &Apply
 }
 
 fn is_lost(e: &EngineError) -> bool {
-    matches!(
-        e,
-        EngineError::Db(migdoctor_db::DbError::Lost { .. })
-            | EngineError::StepFailed { source: migdoctor_db::DbError::Lost { .. }, .. }
-    )
+    match e {
+        EngineError::Db(migdoctor_db::DbError::Lost { .. }) => true,
+        EngineError::StepFailed { source, .. } => {
+            matches!(**source, migdoctor_db::DbError::Lost { .. })
+        }
+        _ => false,
+    }
 }
 
 /// After the connection died on MySQL, the CREATE TABLE that ran outside the transaction is
@@ -153,16 +167,26 @@ async fn compensate_lost_create(
         let mut db = Db::connect(url, migdoctor_db::Mode::ReadWrite).await?;
         let key = adapter.lock_key(db.facts(), &plan.location);
         let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
-        let state = read_tracking_at(locked.db(), adapter, &plan.location, &plan.site.label()).await;
+        let state =
+            read_tracking_at(locked.db(), adapter, &plan.location, &plan.site.label()).await;
         let outcome = match state {
             Ok(s) if s.present && s.raw.rows.is_empty() => {
                 let drop = migdoctor_sql::drop_table(locked.dialect(), &plan.location);
-                locked.execute("dropping the table created before the connection was lost", &drop).await.map(|_| ()).map_err(EngineError::from)
+                locked
+                    .execute(
+                        "dropping the table created before the connection was lost",
+                        &drop,
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(EngineError::from)
             }
             Ok(s) if !s.present => Ok(()),
             Ok(_) => Err(EngineError::VerifyFailed {
                 table: plan.location.to_string(),
-                detail: "the table created before the connection was lost now holds rows; left as it is".into(),
+                detail:
+                    "the table created before the connection was lost now holds rows; left as it is"
+                        .into(),
             }),
             Err(e) => Err(e),
         };
@@ -195,9 +219,13 @@ pub(crate) async fn finish<T>(
         }
         Err(e) => {
             let _ = locked.rollback().await;
-            if created_outside_tx && !matches!(e, EngineError::Db(migdoctor_db::DbError::Lost { .. })) {
+            if created_outside_tx
+                && !matches!(e, EngineError::Db(migdoctor_db::DbError::Lost { .. }))
+            {
                 let drop = migdoctor_sql::drop_table(locked.dialect(), at);
-                let _ = locked.execute("dropping the table created before the failure", &drop).await;
+                let _ = locked
+                    .execute("dropping the table created before the failure", &drop)
+                    .await;
             }
             let _ = locked.release().await;
             Err(e)
@@ -226,7 +254,10 @@ async fn apply_locked(
     opts.fault(FaultPoint::AfterFingerprint)?;
 
     let now = now();
-    let creates = plan.steps.iter().any(|s| matches!(s.action, Action::CreateTrackingTable));
+    let creates = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s.action, Action::CreateTrackingTable));
     let backup = Backup {
         format_version: 1,
         id: new_backup_id(&now, &plan.fingerprint),
@@ -282,7 +313,11 @@ async fn apply_locked(
     if !after.present || !diff.is_empty() {
         return Err(EngineError::VerifyFailed {
             table: plan.location.to_string(),
-            detail: if after.present { diff } else { "the table does not exist".into() },
+            detail: if after.present {
+                diff
+            } else {
+                "the table does not exist".into()
+            },
         });
     }
     opts.fault(FaultPoint::AfterVerify)?;
@@ -314,7 +349,12 @@ async fn apply_locked(
     })
 }
 
-pub(crate) async fn run_step(locked: &mut Locked<'_>, sql: &Sql, completed: &mut usize, total: usize) -> Result<(), EngineError> {
+pub(crate) async fn run_step(
+    locked: &mut Locked<'_>,
+    sql: &Sql,
+    completed: &mut usize,
+    total: usize,
+) -> Result<(), EngineError> {
     match locked.execute("running a plan step", sql).await {
         Ok(_) => {
             *completed += 1;
@@ -325,7 +365,7 @@ pub(crate) async fn run_step(locked: &mut Locked<'_>, sql: &Sql, completed: &mut
             failed: *completed + 1,
             total,
             statement: sql.display(),
-            source,
+            source: Box::new(source),
         }),
     }
 }

@@ -41,7 +41,9 @@ pub struct Backup {
 
 /// Returns the id for a new backup: UTC time plus a short hash, sortable and unique.
 pub fn new_backup_id(now: &chrono::DateTime<chrono::Utc>, salt: &str) -> String {
-    let hash = migdoctor_model::sha256_hex(format!("{salt}{}", now.timestamp_nanos_opt().unwrap_or(0)).as_bytes());
+    let hash = migdoctor_model::sha256_hex(
+        format!("{salt}{}", now.timestamp_nanos_opt().unwrap_or(0)).as_bytes(),
+    );
     format!("{}-{}", now.format("%Y%m%dT%H%M%S%.3fZ"), &hash[..8])
 }
 
@@ -80,7 +82,8 @@ pub fn read_backup(dir: &Path, id: &str) -> Result<(Backup, PathBuf), EngineErro
         path: path.display().to_string(),
         reason: format!("{e}; `ls {}` lists the backups", dir.display()),
     })?;
-    let backup: Backup = serde_json::from_slice(&text).map_err(|e| io_err(&path, format!("not a migdoctor backup: {e}")))?;
+    let backup: Backup = serde_json::from_slice(&text)
+        .map_err(|e| io_err(&path, format!("not a migdoctor backup: {e}")))?;
     Ok((backup, path))
 }
 

@@ -69,7 +69,10 @@ pub enum EngineError {
         reason: String,
     },
     /// A required parameter was not given; the choices say what each value means.
-    #[error("playbook {playbook} needs --param {param}=…: {description}{}", format_choices(choices))]
+    #[error(
+        "playbook {playbook} needs --param {param}=…: {description}{}",
+        format_choices(choices)
+    )]
     NeedsInput {
         /// Playbook id.
         playbook: String,
@@ -128,7 +131,7 @@ pub enum EngineError {
         /// The statement.
         statement: String,
         /// The database error.
-        source: DbError,
+        source: Box<DbError>,
     },
     /// After the steps the table did not hold what the plan expected; rolled back.
     #[error("verification failed on {table}: {detail}; the transaction was rolled back")]

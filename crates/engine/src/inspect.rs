@@ -22,15 +22,25 @@ pub struct SiteReport {
 }
 
 /// Returns the history of `site`, naming the site in errors.
-pub fn load_history(adapter: &dyn Adapter, tree: &SourceTree, site: &Site) -> Result<History, EngineError> {
-    adapter.load_history(tree, site).map_err(|source| EngineError::Adapter {
-        site: site.label(),
-        source,
-    })
+pub fn load_history(
+    adapter: &dyn Adapter,
+    tree: &SourceTree,
+    site: &Site,
+) -> Result<History, EngineError> {
+    adapter
+        .load_history(tree, site)
+        .map_err(|source| EngineError::Adapter {
+            site: site.label(),
+            source,
+        })
 }
 
 /// Returns the tracking state of `site` as stored, read in full.
-pub async fn read_tracking(db: &mut Db, adapter: &dyn Adapter, site: &Site) -> Result<TrackingState, EngineError> {
+pub async fn read_tracking(
+    db: &mut Db,
+    adapter: &dyn Adapter,
+    site: &Site,
+) -> Result<TrackingState, EngineError> {
     let at = adapter.tracking_location(site, db.facts());
     read_tracking_at(db, adapter, &at, &site.label()).await
 }
@@ -48,7 +58,9 @@ pub async fn read_tracking_at(
     let mut rows = Rows::default();
     if let Some(shape) = &shape {
         let sql = adapter.tracking_query(db.facts().dialect, &at);
-        rows = db.fetch_rows(&format!("reading tracking table {at}"), &sql).await?;
+        rows = db
+            .fetch_rows(&format!("reading tracking table {at}"), &sql)
+            .await?;
         if rows.columns.is_empty() {
             rows.columns = shape.columns.iter().map(|c| c.name.clone()).collect();
         }
@@ -62,7 +74,11 @@ pub async fn read_tracking_at(
 }
 
 /// Returns the findings for a site, each with the playbooks that address it.
-pub fn findings(history: &History, tracking: Option<&TrackingState>, playbooks: &Playbooks) -> Vec<Finding> {
+pub fn findings(
+    history: &History,
+    tracking: Option<&TrackingState>,
+    playbooks: &Playbooks,
+) -> Vec<Finding> {
     let mut out = match tracking {
         Some(t) => diagnose(history, t),
         None => diagnose_files(history),

@@ -21,7 +21,9 @@ mod undo;
 pub use apply::{apply, row_difference, ApplyOptions, ApplyReport};
 pub use backup::{append_journal, read_backup, write_backup, Backup};
 pub use error::{EngineError, FaultPoint};
-pub use inspect::{findings, inspect_site, load_history, read_tracking, read_tracking_at, SiteReport};
+pub use inspect::{
+    findings, inspect_site, load_history, read_tracking, read_tracking_at, SiteReport,
+};
 pub use planner::{plan, recommend, state_vars, PlanInput, Recommended};
 pub use playbook::{fill, Param, Playbook, Playbooks, StepTemplate, EMBEDDED};
 pub use registry::{adapter_for, adapters};

@@ -42,7 +42,10 @@ pub fn state_vars(history: &History, tracking: &TrackingState) -> BTreeMap<Strin
         )
     };
     if let TrackingKind::Version { version, dirty } = &tracking.kind {
-        let current = version.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-1".into());
+        let current = version
+            .as_ref()
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-1".into());
         vars.insert("current_version".into(), current.clone());
         if *dirty {
             vars.insert("dirty_version".into(), current);
@@ -70,7 +73,10 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         reason,
     };
     if !pb.frameworks.iter().any(|f| f == fw.id()) {
-        return Err(not_applicable(format!("it supports {}, not {fw}", pb.frameworks.join(", "))));
+        return Err(not_applicable(format!(
+            "it supports {}, not {fw}",
+            pb.frameworks.join(", ")
+        )));
     }
     let t = input.tracking;
     if !t.writable() {
@@ -81,10 +87,16 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     }
     match pb.requires_tracking.as_str() {
         "present" if !t.present => {
-            return Err(not_applicable(format!("tracking table {} does not exist", t.location)))
+            return Err(not_applicable(format!(
+                "tracking table {} does not exist",
+                t.location
+            )))
         }
         "absent" if t.present => {
-            return Err(not_applicable(format!("tracking table {} already exists", t.location)))
+            return Err(not_applicable(format!(
+                "tracking table {} already exists",
+                t.location
+            )))
         }
         _ => {}
     }
@@ -116,7 +128,15 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
             return Err(EngineError::InvalidParam {
                 param: k.clone(),
                 value: input.params[k].clone(),
-                reason: format!("{} has no such parameter; it takes: {}", pb.id, pb.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                reason: format!(
+                    "{} has no such parameter; it takes: {}",
+                    pb.id,
+                    pb.params
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             });
         }
     }
@@ -160,7 +180,10 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         let sql = input
             .adapter
             .render(dialect, at, action)
-            .map_err(|source| EngineError::Adapter { site: site.clone(), source })?;
+            .map_err(|source| EngineError::Adapter {
+                site: site.clone(),
+                source,
+            })?;
         steps.push(PlanStep {
             description: action.describe(),
             action: action.clone(),
@@ -170,8 +193,13 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     let expected = input
         .adapter
         .expected_after(dialect, t, &actions)
-        .map_err(|source| EngineError::Adapter { site: site.clone(), source })?;
-    let has_ddl = actions.iter().any(|a| matches!(a, Action::CreateTrackingTable));
+        .map_err(|source| EngineError::Adapter {
+            site: site.clone(),
+            source,
+        })?;
+    let has_ddl = actions
+        .iter()
+        .any(|a| matches!(a, Action::CreateTrackingTable));
     let transactional = dialect.transactional_ddl() || !has_ddl;
     let transaction_note = match (dialect, has_ddl) {
         (Dialect::Mysql, true) => "MySQL/MariaDB commit DDL implicitly: CREATE TABLE runs first, outside the transaction; if a later step fails, migdoctor drops the table it created, so nothing is left behind.".to_string(),
@@ -220,7 +248,10 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
 /// Refuses versions the files do not have: forcing one makes golang-migrate fail with
 /// "no migration found for version".
 fn check_action(action: &Action, history: &History, choices: &[Choice]) -> Result<(), EngineError> {
-    if let Action::SetVersion { version: Some(v), .. } = action {
+    if let Action::SetVersion {
+        version: Some(v), ..
+    } = action
+    {
         if v.as_str().parse::<i64>().is_err() || history.get(v).is_none() {
             let mut reason = format!(
                 "{} has no migration {v}; golang-migrate would fail with \"no migration found for version {v}\"",
@@ -261,8 +292,13 @@ pub fn recommend(base: &PlanInput<'_>, playbooks: &Playbooks) -> Recommended {
     }
     let mut out = Recommended::default();
     for id in ids {
-        let Some(pb) = playbooks.get(&id) else { continue };
-        let input = PlanInput { playbook: pb, ..*base };
+        let Some(pb) = playbooks.get(&id) else {
+            continue;
+        };
+        let input = PlanInput {
+            playbook: pb,
+            ..*base
+        };
         match plan(&input) {
             Ok(p) => out.plans.push(p),
             Err(e) => out.decisions.push(e),

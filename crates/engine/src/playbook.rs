@@ -139,8 +139,13 @@ impl Playbook {
                 return Err(bad(format!("unknown finding code {code:?}")));
             }
         }
-        if !matches!(self.requires_tracking.as_str(), "present" | "absent" | "any") {
-            return Err(bad("requires_tracking must be present, absent or any".into()));
+        if !matches!(
+            self.requires_tracking.as_str(),
+            "present" | "absent" | "any"
+        ) {
+            return Err(bad(
+                "requires_tracking must be present, absent or any".into()
+            ));
         }
         if !matches!(self.risk.as_str(), "low" | "medium" | "high") {
             return Err(bad("risk must be low, medium or high".into()));
@@ -157,7 +162,7 @@ impl Playbook {
             vars.insert((*v).to_string(), "0".into());
         }
         for step in &self.steps {
-            step_action(step, &vars).map_err(|e| bad(e))?;
+            step_action(step, &vars).map_err(&bad)?;
             if let Some(v) = &step.version {
                 let filled = fill(v, &vars);
                 if filled.contains('{') {
@@ -170,7 +175,12 @@ impl Playbook {
 }
 
 /// Returns nothing; variables the engine fills from the inspected state.
-pub const TEMPLATE_VARS: &[&str] = &["dirty_version", "previous_version", "current_version", "newest_version"];
+pub const TEMPLATE_VARS: &[&str] = &[
+    "dirty_version",
+    "previous_version",
+    "current_version",
+    "newest_version",
+];
 
 /// Returns the action for one templated step, or why it is invalid.
 pub fn step_action(step: &StepTemplate, vars: &BTreeMap<String, String>) -> Result<Action, String> {
@@ -291,28 +301,49 @@ mod tests {
         let mut files = Vec::new();
         collect_toml(&root, &mut files).unwrap();
         for f in files {
-            let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-            assert!(EMBEDDED.iter().any(|(p, _)| *p == rel), "{rel} is not listed in EMBEDDED");
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(
+                EMBEDDED.iter().any(|(p, _)| *p == rel),
+                "{rel} is not listed in EMBEDDED"
+            );
         }
     }
 
     #[test]
     fn bad_playbooks_are_rejected_with_the_file_name() {
-        let err = Playbook::parse("id = 'x'", "bad.toml").unwrap_err().to_string();
+        let err = Playbook::parse("id = 'x'", "bad.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.toml"));
         let text = EMBEDDED[0].1.replace("set-version", "launch-rockets");
-        let err = Playbook::parse(&text, "rockets.toml").unwrap_err().to_string();
+        let err = Playbook::parse(&text, "rockets.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("launch-rockets"), "{err}");
-        let text = EMBEDDED[0].1.replace("addresses = [\"dirty\"]", "addresses = [\"dirtyy\"]");
-        assert!(Playbook::parse(&text, "x.toml").unwrap_err().to_string().contains("dirtyy"));
+        let text = EMBEDDED[0]
+            .1
+            .replace("addresses = [\"dirty\"]", "addresses = [\"dirtyy\"]");
+        assert!(Playbook::parse(&text, "x.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("dirtyy"));
     }
 
     #[test]
     fn folder_overrides_embedded() {
         let dir = tempfile::tempdir().unwrap();
-        let text = EMBEDDED[0].1.replace("Clear the dirty flag", "Custom title");
+        let text = EMBEDDED[0]
+            .1
+            .replace("Clear the dirty flag", "Custom title");
         std::fs::write(dir.path().join("mine.toml"), text).unwrap();
         let pbs = Playbooks::with_dir(dir.path()).unwrap();
-        assert_eq!(pbs.get("golang-migrate/undirty").unwrap().title, "Custom title (force a version)");
+        assert_eq!(
+            pbs.get("golang-migrate/undirty").unwrap().title,
+            "Custom title (force a version)"
+        );
     }
 }

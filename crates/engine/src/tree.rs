@@ -7,8 +7,20 @@ use std::path::{Path, PathBuf};
 
 /// Returns nothing; folders never read (VCS data, dependencies, build output, our own state).
 pub const SKIPPED_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", "node_modules", "target", "vendor", "third_party", ".venv", "venv",
-    "__pycache__", ".migdoctor", ".build", ".tox", ".mypy_cache",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    "vendor",
+    "third_party",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".migdoctor",
+    ".build",
+    ".tox",
+    ".mypy_cache",
 ];
 
 /// Returns nothing; files larger than this are listed but not loaded.
@@ -118,7 +130,10 @@ mod tests {
         std::fs::write(dir.path().join("db/migrations/1_a.up.sql"), "x").unwrap();
         std::fs::write(dir.path().join("node_modules/x/1_b.up.sql"), "x").unwrap();
         let tree = read_tree(dir.path()).unwrap();
-        assert_eq!(tree.paths().collect::<Vec<_>>(), vec!["db/migrations/1_a.up.sql"]);
+        assert_eq!(
+            tree.paths().collect::<Vec<_>>(),
+            vec!["db/migrations/1_a.up.sql"]
+        );
     }
 
     #[cfg(unix)]
@@ -128,7 +143,10 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("a")).unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
         let err = read_tree(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("a/loop") && err.contains("symlink loop"), "{err}");
+        assert!(
+            err.contains("a/loop") && err.contains("symlink loop"),
+            "{err}"
+        );
     }
 
     #[cfg(unix)]
@@ -142,7 +160,10 @@ mod tests {
         let tree = read_tree(dir.path()).unwrap();
         // root can read anything; only assert when the permission really bites
         if std::fs::read(&f).is_err() {
-            assert!(matches!(tree.get("1_a.up.sql"), Some(SourceFile::Unreadable(_))));
+            assert!(matches!(
+                tree.get("1_a.up.sql"),
+                Some(SourceFile::Unreadable(_))
+            ));
         }
     }
 }

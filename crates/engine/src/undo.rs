@@ -20,7 +20,10 @@ pub async fn undo(db: &mut Db, id: &str, opts: &ApplyOptions) -> Result<ApplyRep
     let facts = db.facts().clone();
     if facts.dialect != backup.target.dialect || facts.database != backup.target.database {
         return Err(EngineError::TargetMismatch {
-            planned: format!("{} database {} ({})", backup.target.dialect, backup.target.database, backup.target.url),
+            planned: format!(
+                "{} database {} ({})",
+                backup.target.dialect, backup.target.database, backup.target.url
+            ),
             actual: format!("{} database {}", facts.dialect, facts.database),
         });
     }
@@ -47,8 +50,16 @@ async fn undo_locked(
         let detail = if current.present != backup.expected_after_present {
             format!(
                 "the table {} but the apply left it {}",
-                if current.present { "exists" } else { "does not exist" },
-                if backup.expected_after_present { "present" } else { "absent" }
+                if current.present {
+                    "exists"
+                } else {
+                    "does not exist"
+                },
+                if backup.expected_after_present {
+                    "present"
+                } else {
+                    "absent"
+                }
             )
         } else {
             row_difference(&backup.expected_after, &current.raw)
@@ -92,7 +103,10 @@ async fn undo_locked(
             ddl.extend(
                 adapter
                     .render(dialect, at, &Action::CreateTrackingTable)
-                    .map_err(|source| EngineError::Adapter { site: label.clone(), source })?,
+                    .map_err(|source| EngineError::Adapter {
+                        site: label.clone(),
+                        source,
+                    })?,
             );
         }
         dml.push(delete_all(dialect, at));
@@ -131,7 +145,10 @@ async fn undo_locked(
         row_difference(&backup.rows, &after.raw)
     };
     if !diff.is_empty() {
-        return Err(EngineError::VerifyFailed { table: at.to_string(), detail: diff });
+        return Err(EngineError::VerifyFailed {
+            table: at.to_string(),
+            detail: diff,
+        });
     }
     opts.fault(FaultPoint::AfterVerify)?;
     locked.commit().await?;

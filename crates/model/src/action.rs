@@ -56,10 +56,16 @@ impl Action {
                 let h: Vec<&str> = heads.iter().map(MigrationId::as_str).collect();
                 format!("set heads to {}", h.join(", "))
             }
-            Action::SetVersion { version: Some(v), dirty } => {
+            Action::SetVersion {
+                version: Some(v),
+                dirty,
+            } => {
                 format!("set version {v} (dirty = {dirty})")
             }
-            Action::SetVersion { version: None, dirty } => {
+            Action::SetVersion {
+                version: None,
+                dirty,
+            } => {
                 format!("set no version (dirty = {dirty})")
             }
             Action::DeleteRows { rows } => format!("delete {} row(s)", rows.len()),

@@ -74,7 +74,12 @@ pub fn diagnose_files(history: &History) -> Vec<Finding> {
     out
 }
 
-fn tracking_findings(history: &History, tracking: &TrackingState, site: &str, out: &mut Vec<Finding>) {
+fn tracking_findings(
+    history: &History,
+    tracking: &TrackingState,
+    site: &str,
+    out: &mut Vec<Finding>,
+) {
     let fw = history.framework();
     let site = site.to_string();
     let new = |code, sev, msg: String| Finding::new(code, sev, fw, site.clone(), msg);
@@ -154,7 +159,12 @@ fn diagnose_version(
         )
         .migrations(tracking.entries.iter().map(|e| e.id.clone()));
         for e in &tracking.entries {
-            f = f.evidence(format!("row {}: version {}, dirty {}", e.row + 1, e.id, e.dirty));
+            f = f.evidence(format!(
+                "row {}: version {}, dirty {}",
+                e.row + 1,
+                e.id,
+                e.dirty
+            ));
         }
         out.push(f);
     }
@@ -221,16 +231,30 @@ fn diagnose_version(
             let msg = if ahead {
                 format!(
                     "database is ahead of the code: version {v} has no file (newest file: {})",
-                    newest.as_ref().map(|n| n.to_string()).unwrap_or_else(|| "none".into())
+                    newest
+                        .as_ref()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "none".into())
                 )
             } else {
-                format!("tracked version {v} has no file in {} (deleted or renamed?)", history.site.root)
+                format!(
+                    "tracked version {v} has no file in {} (deleted or renamed?)",
+                    history.site.root
+                )
             };
             out.push(
-                Finding::new(FindingCode::UnknownTracked, Severity::Error, fw, site.clone(), msg)
-                    .migrations([v.clone()])
-                    .evidence(format!("{table}: version {v}"))
-                    .evidence(format!("the framework fails with: no migration found for version {v}")),
+                Finding::new(
+                    FindingCode::UnknownTracked,
+                    Severity::Error,
+                    fw,
+                    site.clone(),
+                    msg,
+                )
+                .migrations([v.clone()])
+                .evidence(format!("{table}: version {v}"))
+                .evidence(format!(
+                    "the framework fails with: no migration found for version {v}"
+                )),
             );
             // Files newer than an unknown version are still pending.
             let first_newer = history
@@ -245,14 +269,21 @@ fn diagnose_version(
 }
 
 fn pending(history: &History, site: &str, from: usize) -> Finding {
-    let ids: Vec<MigrationId> = history.migrations[from..].iter().map(|m| m.id.clone()).collect();
+    let ids: Vec<MigrationId> = history.migrations[from..]
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
     let list: Vec<&str> = ids.iter().map(MigrationId::as_str).collect();
     Finding::new(
         FindingCode::Pending,
         Severity::Info,
         history.framework(),
         site.to_string(),
-        format!("{} migration(s) pending: {}", ids.len(), abbreviate(&list, 10)),
+        format!(
+            "{} migration(s) pending: {}",
+            ids.len(),
+            abbreviate(&list, 10)
+        ),
     )
     .migrations(ids)
 }
@@ -269,7 +300,11 @@ fn abbreviate(items: &[&str], max: usize) -> String {
     if items.len() <= max {
         items.join(", ")
     } else {
-        format!("{}, … ({} more)", items[..max].join(", "), items.len() - max)
+        format!(
+            "{}, … ({} more)",
+            items[..max].join(", "),
+            items.len() - max
+        )
     }
 }
 
@@ -303,20 +338,35 @@ mod tests {
         t.present = true;
         t.shape = Some(TableShape {
             columns: vec![
-                Column { name: "version".into(), data_type: "bigint".into(), nullable: false },
-                Column { name: "dirty".into(), data_type: "boolean".into(), nullable: false },
+                Column {
+                    name: "version".into(),
+                    data_type: "bigint".into(),
+                    nullable: false,
+                },
+                Column {
+                    name: "dirty".into(),
+                    data_type: "boolean".into(),
+                    nullable: false,
+                },
             ],
             primary_key: vec!["version".into()],
             unique_indexes: vec![],
         });
         t.raw = Rows {
             columns: vec!["version".into(), "dirty".into()],
-            rows: rows.iter().map(|r| vec![Value::Int(r.0), Value::Bool(r.1)]).collect(),
+            rows: rows
+                .iter()
+                .map(|r| vec![Value::Int(r.0), Value::Bool(r.1)])
+                .collect(),
         };
         t.entries = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| TrackedEntry { id: MigrationId(r.0.to_string()), dirty: r.1, row: i })
+            .map(|(i, r)| TrackedEntry {
+                id: MigrationId(r.0.to_string()),
+                dirty: r.1,
+                row: i,
+            })
             .collect();
         t
     }
@@ -336,8 +386,14 @@ mod tests {
         let h = history(&[("1", true), ("2", true), ("3", true)]);
         let f = diagnose(&h, &tracking(&[(2, true)]));
         assert_eq!(codes(&f), vec!["dirty", "pending"]);
-        assert_eq!(f[0].message, "Dirty database version 2. Fix and force version.");
-        assert!(f[0].evidence.iter().any(|e| e.contains("force 2 if it fully ran, 1 if it did not")));
+        assert_eq!(
+            f[0].message,
+            "Dirty database version 2. Fix and force version."
+        );
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("force 2 if it fully ran, 1 if it did not")));
         assert_eq!(f[1].migrations, vec![MigrationId::from("3")]);
     }
 
@@ -372,9 +428,15 @@ mod tests {
         let absent = TrackingState::absent(
             Framework::GolangMigrate,
             TrackingLocation::table("schema_migrations"),
-            TrackingKind::Version { version: None, dirty: false },
+            TrackingKind::Version {
+                version: None,
+                dirty: false,
+            },
         );
-        assert_eq!(codes(&diagnose(&h, &absent)), vec!["missing-down", "missing-tracking-table", "pending"]);
+        assert_eq!(
+            codes(&diagnose(&h, &absent)),
+            vec!["missing-down", "missing-tracking-table", "pending"]
+        );
         let f = diagnose(&h, &tracking(&[(1, false), (2, false)]));
         assert_eq!(codes(&f), vec!["missing-down", "duplicate-rows", "pending"]);
     }
@@ -399,8 +461,14 @@ mod tests {
             id: "1".into(),
             files: vec!["a/1_x.up.sql".into(), "a/1_y.up.sql".into()],
         });
-        h.problems.push(HistoryProblem::InvalidFile { file: "a/2_x.sql".into(), reason: "no .up./.down.".into() });
+        h.problems.push(HistoryProblem::InvalidFile {
+            file: "a/2_x.sql".into(),
+            reason: "no .up./.down.".into(),
+        });
         let f = diagnose(&h, &tracking(&[(1, false)]));
-        assert_eq!(codes(&f), vec!["version-collision", "invalid-migration-file"]);
+        assert_eq!(
+            codes(&f),
+            vec!["version-collision", "invalid-migration-file"]
+        );
     }
 }

@@ -214,8 +214,11 @@ impl History {
 
     /// Returns the migrations no other migration depends on, in declared order.
     pub fn heads(&self) -> Vec<MigrationId> {
-        let referenced: BTreeSet<&MigrationId> =
-            self.migrations.iter().flat_map(|m| m.parents.iter()).collect();
+        let referenced: BTreeSet<&MigrationId> = self
+            .migrations
+            .iter()
+            .flat_map(|m| m.parents.iter())
+            .collect();
         self.migrations
             .iter()
             .filter(|m| !referenced.contains(&m.id))
@@ -267,7 +270,12 @@ impl History {
         let edges: Vec<Vec<usize>> = self
             .migrations
             .iter()
-            .map(|m| m.parents.iter().filter_map(|p| idx.get(p).copied()).collect())
+            .map(|m| {
+                m.parents
+                    .iter()
+                    .filter_map(|p| idx.get(p).copied())
+                    .collect()
+            })
             .collect();
         let sccs = tarjan(n, &edges);
         let mut out = Vec::new();
@@ -275,7 +283,11 @@ impl History {
             let self_loop = comp.len() == 1 && edges[comp[0]].contains(&comp[0]);
             if comp.len() > 1 || self_loop {
                 comp.sort_unstable();
-                out.push(comp.into_iter().map(|i| self.migrations[i].id.clone()).collect());
+                out.push(
+                    comp.into_iter()
+                        .map(|i| self.migrations[i].id.clone())
+                        .collect(),
+                );
             }
         }
         out.sort();
@@ -397,7 +409,13 @@ mod tests {
 
     #[test]
     fn branch_and_merge() {
-        let h = hist(&[("a", &[]), ("b", &["a"]), ("c", &["a"]), ("m", &["b", "c"]), ("d", &["b"])]);
+        let h = hist(&[
+            ("a", &[]),
+            ("b", &["a"]),
+            ("c", &["a"]),
+            ("m", &["b", "c"]),
+            ("d", &["b"]),
+        ]);
         assert_eq!(h.heads(), ids(&["m", "d"]));
         let order = h.order();
         let pos = |x: &str| order.iter().position(|i| i.as_str() == x).unwrap();
@@ -420,7 +438,10 @@ mod tests {
     #[test]
     fn dangling_parents_and_collisions() {
         let h = hist(&[("a", &["zz"]), ("a", &[])]);
-        assert_eq!(h.dangling_parents(), vec![(MigrationId::from("a"), MigrationId::from("zz"))]);
+        assert_eq!(
+            h.dangling_parents(),
+            vec![(MigrationId::from("a"), MigrationId::from("zz"))]
+        );
         assert_eq!(h.collisions(), ids(&["a"]));
     }
 
@@ -429,7 +450,11 @@ mod tests {
         let mut h = History::new(Site::new(Framework::Alembic, "v"));
         for i in 0..100_000 {
             let m = Migration::new(i.to_string(), "m");
-            h.migrations.push(if i == 0 { m } else { m.with_parents([(i - 1).to_string()]) });
+            h.migrations.push(if i == 0 {
+                m
+            } else {
+                m.with_parents([(i - 1).to_string()])
+            });
         }
         assert!(h.cycles().is_empty());
         assert_eq!(h.heads(), ids(&["99999"]));

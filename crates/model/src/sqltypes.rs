@@ -215,8 +215,14 @@ mod tests {
 
     #[test]
     fn sql_display_shows_params() {
-        let sql = Sql::with_params("INSERT INTO t VALUES ($1, $2)", vec![Value::Int(7), Value::Bool(false)]);
-        assert_eq!(sql.display(), "INSERT INTO t VALUES ($1, $2);  -- params: 7, false");
+        let sql = Sql::with_params(
+            "INSERT INTO t VALUES ($1, $2)",
+            vec![Value::Int(7), Value::Bool(false)],
+        );
+        assert_eq!(
+            sql.display(),
+            "INSERT INTO t VALUES ($1, $2);  -- params: 7, false"
+        );
         assert_eq!(Value::Text("it's".into()).display(), "'it''s'");
     }
 }

@@ -142,7 +142,10 @@ mod tests {
         let mut s = TrackingState::absent(
             Framework::GolangMigrate,
             TrackingLocation::table("schema_migrations"),
-            TrackingKind::Version { version: None, dirty: false },
+            TrackingKind::Version {
+                version: None,
+                dirty: false,
+            },
         );
         let a = s.fingerprint();
         s.present = true;

@@ -34,7 +34,8 @@ impl SourceTree {
 
     /// Returns nothing; adds or replaces one file.
     pub fn insert(&mut self, path: &str, file: SourceFile) {
-        self.files.insert(path.trim_start_matches("./").to_string(), file);
+        self.files
+            .insert(path.trim_start_matches("./").to_string(), file);
     }
 
     /// Returns the file at `path`.
@@ -116,7 +117,11 @@ impl Site {
 
     /// Returns a stable label `framework:root` used in findings and reports.
     pub fn label(&self) -> String {
-        let root = if self.root.is_empty() { "." } else { &self.root };
+        let root = if self.root.is_empty() {
+            "."
+        } else {
+            &self.root
+        };
         format!("{}:{}", self.framework, root)
     }
 }

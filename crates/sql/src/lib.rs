@@ -21,8 +21,13 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
 /// Returns `name` bare when it is a plain lowercase identifier (as frameworks write their own
 /// DDL, so the catalog stores the same text), else quoted.
 pub fn ident_as_written(dialect: Dialect, name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !RESERVED.contains(&name);
     if plain {
         name.to_string()
@@ -32,9 +37,37 @@ pub fn ident_as_written(dialect: Dialect, name: &str) -> String {
 }
 
 const RESERVED: &[&str] = &[
-    "select", "from", "where", "table", "index", "order", "group", "by", "insert", "update",
-    "delete", "create", "drop", "alter", "on", "to", "as", "and", "or", "not", "null", "primary",
-    "key", "unique", "check", "default", "references", "values", "into", "limit", "offset",
+    "select",
+    "from",
+    "where",
+    "table",
+    "index",
+    "order",
+    "group",
+    "by",
+    "insert",
+    "update",
+    "delete",
+    "create",
+    "drop",
+    "alter",
+    "on",
+    "to",
+    "as",
+    "and",
+    "or",
+    "not",
+    "null",
+    "primary",
+    "key",
+    "unique",
+    "check",
+    "default",
+    "references",
+    "values",
+    "into",
+    "limit",
+    "offset",
 ];
 
 /// Returns the quoted, schema-qualified name of a tracking table.
@@ -50,7 +83,12 @@ pub fn qualified(dialect: Dialect, at: &TrackingLocation) -> String {
 }
 
 /// Returns `INSERT INTO table (cols) VALUES (params)` with bound parameters.
-pub fn insert_row(dialect: Dialect, at: &TrackingLocation, columns: &[String], values: &[Value]) -> Sql {
+pub fn insert_row(
+    dialect: Dialect,
+    at: &TrackingLocation,
+    columns: &[String],
+    values: &[Value],
+) -> Sql {
     let cols: Vec<String> = columns.iter().map(|c| quote_ident(dialect, c)).collect();
     let params: Vec<String> = (1..=values.len()).map(|i| dialect.placeholder(i)).collect();
     Sql::with_params(
@@ -71,7 +109,11 @@ pub fn delete_all(dialect: Dialect, at: &TrackingLocation) -> Sql {
 
 /// Returns a `DELETE` of the rows whose columns equal the given values; NULL matches with
 /// `IS NULL`. An empty match is refused (it would delete everything).
-pub fn delete_matching(dialect: Dialect, at: &TrackingLocation, matching: &[(String, Value)]) -> Option<Sql> {
+pub fn delete_matching(
+    dialect: Dialect,
+    at: &TrackingLocation,
+    matching: &[(String, Value)],
+) -> Option<Sql> {
     if matching.is_empty() {
         return None;
     }
@@ -87,7 +129,11 @@ pub fn delete_matching(dialect: Dialect, at: &TrackingLocation, matching: &[(Str
         }
     }
     Some(Sql::with_params(
-        format!("DELETE FROM {} WHERE {}", qualified(dialect, at), conds.join(" AND ")),
+        format!(
+            "DELETE FROM {} WHERE {}",
+            qualified(dialect, at),
+            conds.join(" AND ")
+        ),
         params,
     ))
 }
@@ -115,8 +161,14 @@ mod tests {
 
     #[test]
     fn plain_names_stay_bare() {
-        assert_eq!(ident_as_written(Dialect::Sqlite, "schema_migrations"), "schema_migrations");
-        assert_eq!(ident_as_written(Dialect::Sqlite, "Versions"), "\"Versions\"");
+        assert_eq!(
+            ident_as_written(Dialect::Sqlite, "schema_migrations"),
+            "schema_migrations"
+        );
+        assert_eq!(
+            ident_as_written(Dialect::Sqlite, "Versions"),
+            "\"Versions\""
+        );
         assert_eq!(ident_as_written(Dialect::Sqlite, "order"), "\"order\"");
     }
 
@@ -141,10 +193,16 @@ mod tests {
         let sql = delete_matching(
             Dialect::Postgres,
             &at,
-            &[("version".into(), Value::Int(1)), ("dirty".into(), Value::Null)],
+            &[
+                ("version".into(), Value::Int(1)),
+                ("dirty".into(), Value::Null),
+            ],
         )
         .unwrap();
-        assert_eq!(sql.text, "DELETE FROM \"t\" WHERE \"version\" = $1 AND \"dirty\" IS NULL");
+        assert_eq!(
+            sql.text,
+            "DELETE FROM \"t\" WHERE \"version\" = $1 AND \"dirty\" IS NULL"
+        );
         assert_eq!(sql.params, vec![Value::Int(1)]);
         assert!(delete_matching(Dialect::Sqlite, &at, &[]).is_none());
     }

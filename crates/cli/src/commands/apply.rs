@@ -37,7 +37,9 @@ pub(crate) fn confirm(ctx: &mut Ctx<'_>, yes: bool, question: &str) -> anyhow::R
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        bail!("refusing to write without confirmation\nhint: review the plan, then re-run with --yes");
+        bail!(
+            "refusing to write without confirmation\nhint: review the plan, then re-run with --yes"
+        );
     }
     write!(ctx.err, "{question} [y/N] ")?;
     ctx.err.flush()?;
@@ -55,7 +57,10 @@ pub(crate) fn read_plan(path: &Path) -> anyhow::Result<Plan> {
     if plan.format_version != PLAN_FORMAT_VERSION {
         return Err(EngineError::BadPlan {
             path: path.display().to_string(),
-            reason: format!("format_version {} is not {PLAN_FORMAT_VERSION}", plan.format_version),
+            reason: format!(
+                "format_version {} is not {PLAN_FORMAT_VERSION}",
+                plan.format_version
+            ),
         }
         .into());
     }
@@ -80,8 +85,17 @@ pub(crate) fn report(ctx: &mut Ctx<'_>, what: &str, r: &ApplyReport) -> anyhow::
     match ctx.global.format {
         Format::Json => json(ctx.out, r)?,
         _ => {
-            writeln!(ctx.out, "{what}: {} statement(s) committed and verified", r.statements)?;
-            writeln!(ctx.out, "backup:  {} ({})", r.backup_id, r.backup_path.display())?;
+            writeln!(
+                ctx.out,
+                "{what}: {} statement(s) committed and verified",
+                r.statements
+            )?;
+            writeln!(
+                ctx.out,
+                "backup:  {} ({})",
+                r.backup_id,
+                r.backup_path.display()
+            )?;
             writeln!(ctx.out, "undo:    {}", r.undo_command)?;
         }
     }
@@ -103,9 +117,20 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
             }
             let (adapter, site) = select_site(&project)?;
             let params = parse_params(&args.params)?;
-            plan_named(&mut db, adapter, &project.tree, &site, &ctx.playbooks()?, id, &params).await?
+            plan_named(
+                &mut db,
+                adapter,
+                &project.tree,
+                &site,
+                &ctx.playbooks()?,
+                id,
+                &params,
+            )
+            .await?
         }
-        (None, None) => bail!("name a plan file (from `migdoctor plan --out FILE`) or --playbook ID"),
+        (None, None) => {
+            bail!("name a plan file (from `migdoctor plan --out FILE`) or --playbook ID")
+        }
     };
     let adapter = adapter_for(plan.framework)
         .ok_or_else(|| anyhow::anyhow!("this build has no {} adapter", plan.framework))?;
@@ -118,7 +143,11 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
         ctx.err.write_all(&shown)?;
     }
     let n: usize = plan.steps.iter().map(|s| s.sql.len()).sum();
-    if !confirm(ctx, args.yes, &format!("Run {n} statement(s) on {}?", url.redacted()))? {
+    if !confirm(
+        ctx,
+        args.yes,
+        &format!("Run {n} statement(s) on {}?", url.redacted()),
+    )? {
         writeln!(ctx.err, "nothing written")?;
         return Ok(exit::ERROR);
     }

@@ -99,18 +99,32 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
         }
         Format::Table => {
             for r in &reports {
-                let table = r.tracking.as_ref().map(|t| format!(" — {}", t.location)).unwrap_or_default();
+                let table = r
+                    .tracking
+                    .as_ref()
+                    .map(|t| format!(" — {}", t.location))
+                    .unwrap_or_default();
                 writeln!(ctx.out, "{}{}", ctx.style.strong(&r.site.label()), table)?;
                 if r.findings.is_empty() {
                     writeln!(ctx.out, "  healthy: files and tracking table agree")?;
                 }
                 for f in &r.findings {
-                    writeln!(ctx.out, "  {:<8} {:<22} {}", ctx.style.severity(f.severity), f.code.as_str(), f.message)?;
+                    writeln!(
+                        ctx.out,
+                        "  {:<8} {:<22} {}",
+                        ctx.style.severity(f.severity),
+                        f.code.as_str(),
+                        f.message
+                    )?;
                     for e in &f.evidence {
                         writeln!(ctx.out, "           {}", ctx.style.dim(&format!("· {e}")))?;
                     }
                     if !f.playbooks.is_empty() {
-                        let hint = format!("fix: migdoctor plan {} {}", args.path.display(), f.playbooks.join(" | "));
+                        let hint = format!(
+                            "fix: migdoctor plan {} {}",
+                            args.path.display(),
+                            f.playbooks.join(" | ")
+                        );
                         writeln!(ctx.out, "           {}", ctx.style.hint(&hint))?;
                     }
                 }
@@ -128,13 +142,25 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
             for r in &reports {
                 writeln!(ctx.out, "## {}\n", r.site.label())?;
                 if let Some(t) = &r.tracking {
-                    writeln!(ctx.out, "Tracking table `{}` ({}), state fingerprint `{}`\n", t.location, if t.present { "present" } else { "missing" }, t.fingerprint())?;
+                    writeln!(
+                        ctx.out,
+                        "Tracking table `{}` ({}), state fingerprint `{}`\n",
+                        t.location,
+                        if t.present { "present" } else { "missing" },
+                        t.fingerprint()
+                    )?;
                 }
                 if r.findings.is_empty() {
                     writeln!(ctx.out, "Healthy: files and tracking table agree.\n")?;
                 }
                 for f in &r.findings {
-                    writeln!(ctx.out, "- **{}** `{}` — {}", f.severity, f.code, md_cell(&f.message))?;
+                    writeln!(
+                        ctx.out,
+                        "- **{}** `{}` — {}",
+                        f.severity,
+                        f.code,
+                        md_cell(&f.message)
+                    )?;
                     for e in &f.evidence {
                         writeln!(ctx.out, "  - {e}")?;
                     }

@@ -5,7 +5,9 @@ use crate::exit;
 use crate::render::{json, plan_markdown, plan_text, Format};
 use anyhow::{bail, Context as _};
 use migdoctor_db::{Db, DbUrl, Mode};
-use migdoctor_engine::{findings, load_history, plan, read_tracking, recommend, EngineError, PlanInput, Playbooks};
+use migdoctor_engine::{
+    findings, load_history, plan, read_tracking, recommend, EngineError, PlanInput, Playbooks,
+};
 use migdoctor_model::{Adapter, Plan, Site, SourceTree};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -48,7 +50,9 @@ pub(crate) async fn plan_named(
     id: &str,
     params: &BTreeMap<String, String>,
 ) -> anyhow::Result<Plan> {
-    let pb = playbooks.get(id).ok_or_else(|| EngineError::UnknownPlaybook(id.to_string()))?;
+    let pb = playbooks
+        .get(id)
+        .ok_or_else(|| EngineError::UnknownPlaybook(id.to_string()))?;
     let history = load_history(adapter, tree, site)?;
     let tracking = read_tracking(db, adapter, site).await?;
     let found = findings(&history, Some(&tracking), playbooks);
@@ -71,7 +75,10 @@ pub(crate) async fn plan_named(
 pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
     let playbooks = ctx.playbooks()?;
     // `migdoctor plan golang-migrate/undirty` (no folder) means the current folder.
-    if args.playbook.is_none() && !args.path.is_dir() && playbooks.get(&args.path.to_string_lossy()).is_some() {
+    if args.playbook.is_none()
+        && !args.path.is_dir()
+        && playbooks.get(&args.path.to_string_lossy()).is_some()
+    {
         args.playbook = Some(args.path.to_string_lossy().into_owned());
         args.path = PathBuf::from(".");
     }
@@ -86,10 +93,25 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
     let mut plans = Vec::new();
     let mut decisions = Vec::new();
     if let Some(id) = &args.playbook {
-        let pb = playbooks.get(id).ok_or_else(|| EngineError::UnknownPlaybook(id.clone()))?;
-        project.sites.retain(|(a, _)| pb.frameworks.iter().any(|f| f == a.framework().id()));
+        let pb = playbooks
+            .get(id)
+            .ok_or_else(|| EngineError::UnknownPlaybook(id.clone()))?;
+        project
+            .sites
+            .retain(|(a, _)| pb.frameworks.iter().any(|f| f == a.framework().id()));
         let (adapter, site) = select_site(&project)?;
-        plans.push(plan_named(&mut db, adapter, &project.tree, &site, &playbooks, id, &params).await?);
+        plans.push(
+            plan_named(
+                &mut db,
+                adapter,
+                &project.tree,
+                &site,
+                &playbooks,
+                id,
+                &params,
+            )
+            .await?,
+        );
     } else {
         if !params.is_empty() {
             bail!("--param needs a playbook; name one, e.g. `migdoctor plan . golang-migrate/undirty --param version=6`");
@@ -124,7 +146,8 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
         match plans.as_slice() {
             [one] => {
                 let text = serde_json::to_vec_pretty(one)?;
-                std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
                 ctx.note(&format!(
                     "wrote {} (plan fingerprint {}); review it, then: migdoctor apply {} --db '<URL>'",
                     path.display(),
@@ -132,8 +155,14 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
                     path.display()
                 ));
             }
-            [] => bail!("no plan was made, so nothing was written to {}", path.display()),
-            many => bail!("{} plans were made; name one playbook to write it with --out", many.len()),
+            [] => bail!(
+                "no plan was made, so nothing was written to {}",
+                path.display()
+            ),
+            many => bail!(
+                "{} plans were made; name one playbook to write it with --out",
+                many.len()
+            ),
         }
     }
 
@@ -146,7 +175,10 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
                     .iter()
                     .map(|(site, e)| serde_json::json!({"site": site, "message": e.to_string(), "choices": choices_of(e)}))
                     .collect();
-                json(ctx.out, &serde_json::json!({"format_version": 1, "plans": plans, "decisions": d}))?;
+                json(
+                    ctx.out,
+                    &serde_json::json!({"format_version": 1, "plans": plans, "decisions": d}),
+                )?;
             }
         }
         Format::Table => {
@@ -157,7 +189,11 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
                 plan_text(ctx.out, p, &ctx.style)?;
             }
             for (site, e) in &decisions {
-                writeln!(ctx.out, "\n{} {site}: {e}", ctx.style.strong("Decision needed —"))?;
+                writeln!(
+                    ctx.out,
+                    "\n{} {site}: {e}",
+                    ctx.style.strong("Decision needed —")
+                )?;
             }
             if plans.is_empty() && decisions.is_empty() {
                 writeln!(ctx.out, "nothing to repair: no finding has a playbook")?;
@@ -179,12 +215,18 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(if decisions.is_empty() { exit::OK } else { exit::FINDINGS })
+    Ok(if decisions.is_empty() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
 }
 
 fn choices_of(e: &EngineError) -> serde_json::Value {
     match e {
-        EngineError::NeedsInput { choices, param, .. } => serde_json::json!({"param": param, "options": choices}),
+        EngineError::NeedsInput { choices, param, .. } => {
+            serde_json::json!({"param": param, "options": choices})
+        }
         _ => serde_json::Value::Null,
     }
 }

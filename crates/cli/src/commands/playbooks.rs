@@ -24,11 +24,21 @@ pub async fn run(ctx: &mut Ctx<'_>, cmd: PlaybooksCmd) -> anyhow::Result<i32> {
             let rows: Vec<Vec<String>> = pbs
                 .all()
                 .iter()
-                .map(|p| vec![p.id.clone(), p.addresses.join(", "), p.risk.clone(), p.title.clone()])
+                .map(|p| {
+                    vec![
+                        p.id.clone(),
+                        p.addresses.join(", "),
+                        p.risk.clone(),
+                        p.title.clone(),
+                    ]
+                })
                 .collect();
             let headers = ["id", "fixes", "risk", "title"];
             match ctx.global.format {
-                Format::Json => json(ctx.out, &serde_json::json!({"format_version": 1, "playbooks": pbs.all()}))?,
+                Format::Json => json(
+                    ctx.out,
+                    &serde_json::json!({"format_version": 1, "playbooks": pbs.all()}),
+                )?,
                 Format::Table => table(ctx.out, &headers, &rows)?,
                 Format::Markdown => md_table(ctx.out, &headers, &rows)?,
             }
@@ -39,15 +49,42 @@ pub async fn run(ctx: &mut Ctx<'_>, cmd: PlaybooksCmd) -> anyhow::Result<i32> {
                 Format::Json => json(ctx.out, p)?,
                 _ => {
                     let md = ctx.global.format == Format::Markdown;
-                    let h = |t: &str| if md { format!("\n## {t}\n") } else { format!("\n{t}") };
+                    let h = |t: &str| {
+                        if md {
+                            format!("\n## {t}\n")
+                        } else {
+                            format!("\n{t}")
+                        }
+                    };
                     writeln!(ctx.out, "{}{}", if md { "# " } else { "" }, p.id)?;
                     writeln!(ctx.out, "{}\n", p.title)?;
-                    writeln!(ctx.out, "{}", p.summary.split_whitespace().collect::<Vec<_>>().join(" "))?;
+                    writeln!(
+                        ctx.out,
+                        "{}",
+                        p.summary.split_whitespace().collect::<Vec<_>>().join(" ")
+                    )?;
                     writeln!(ctx.out, "{}", h("Fixes"))?;
-                    writeln!(ctx.out, "  {} ({}); frameworks: {}; risk: {}", p.addresses.join(", "), if p.requires_tracking == "any" { "any table state".to_string() } else { format!("tracking table {}", p.requires_tracking) }, p.frameworks.join(", "), p.risk)?;
+                    writeln!(
+                        ctx.out,
+                        "  {} ({}); frameworks: {}; risk: {}",
+                        p.addresses.join(", "),
+                        if p.requires_tracking == "any" {
+                            "any table state".to_string()
+                        } else {
+                            format!("tracking table {}", p.requires_tracking)
+                        },
+                        p.frameworks.join(", "),
+                        p.risk
+                    )?;
                     writeln!(ctx.out, "{}", h("Parameters"))?;
                     for param in &p.params {
-                        writeln!(ctx.out, "  --param {}=…  {}{}", param.name, param.description, if param.required { " (required)" } else { "" })?;
+                        writeln!(
+                            ctx.out,
+                            "  --param {}=…  {}{}",
+                            param.name,
+                            param.description,
+                            if param.required { " (required)" } else { "" }
+                        )?;
                     }
                     if !p.choices.is_empty() {
                         writeln!(ctx.out, "{}", h("Choices"))?;
@@ -57,7 +94,11 @@ pub async fn run(ctx: &mut Ctx<'_>, cmd: PlaybooksCmd) -> anyhow::Result<i32> {
                     }
                     writeln!(ctx.out, "{}", h("Steps"))?;
                     for (i, s) in p.steps.iter().enumerate() {
-                        let detail = s.version.as_ref().map(|v| format!(" version={v}")).unwrap_or_default();
+                        let detail = s
+                            .version
+                            .as_ref()
+                            .map(|v| format!(" version={v}"))
+                            .unwrap_or_default();
                         let dirty = s.dirty.map(|d| format!(" dirty={d}")).unwrap_or_default();
                         writeln!(ctx.out, "  {}. {}{detail}{dirty}", i + 1, s.action)?;
                     }
@@ -65,7 +106,15 @@ pub async fn run(ctx: &mut Ctx<'_>, cmd: PlaybooksCmd) -> anyhow::Result<i32> {
                     for r in &p.risks {
                         writeln!(ctx.out, "  - {r}")?;
                     }
-                    writeln!(ctx.out, "\n{}", if md { format!("_source: {}_", p.source) } else { format!("source: {}", p.source) })?;
+                    writeln!(
+                        ctx.out,
+                        "\n{}",
+                        if md {
+                            format!("_source: {}_", p.source)
+                        } else {
+                            format!("source: {}", p.source)
+                        }
+                    )?;
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! `migdoctor scan`: frameworks and sites, no database.
 
 use crate::context::{load_project, Ctx};
-use crate::render::{json, md_table, table, Format};
 use crate::exit;
+use crate::render::{json, md_table, table, Format};
 use migdoctor_db::redact;
 use migdoctor_engine::load_history;
 use serde::Serialize;
@@ -42,7 +42,11 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ScanArgs) -> anyhow::Result<i32> {
         let history = load_history(*adapter, &project.tree, site)?;
         rows.push(SiteRow {
             framework: site.framework.to_string(),
-            site: if site.root.is_empty() { ".".into() } else { site.root.clone() },
+            site: if site.root.is_empty() {
+                ".".into()
+            } else {
+                site.root.clone()
+            },
             origin: site.origin.clone(),
             migrations: history.migrations.len(),
             newest: history.migrations.last().map(|m| m.id.to_string()),
@@ -57,7 +61,10 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ScanArgs) -> anyhow::Result<i32> {
         sites: rows,
     };
     if report.sites.is_empty() {
-        ctx.note(&format!("no migration folders found under {}", args.path.display()));
+        ctx.note(&format!(
+            "no migration folders found under {}",
+            args.path.display()
+        ));
     }
     let cells: Vec<Vec<String>> = report
         .sites
@@ -73,7 +80,14 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ScanArgs) -> anyhow::Result<i32> {
             ]
         })
         .collect();
-    let headers = ["framework", "site", "migrations", "newest", "problems", "found by"];
+    let headers = [
+        "framework",
+        "site",
+        "migrations",
+        "newest",
+        "problems",
+        "found by",
+    ];
     match ctx.global.format {
         Format::Json => json(ctx.out, &report)?,
         Format::Table => table(ctx.out, &headers, &cells)?,

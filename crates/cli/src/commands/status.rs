@@ -31,10 +31,19 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
     let (_, _, reports) = inspect_project(ctx, &args.path).await?;
     let mut lines = Vec::new();
     for r in &reports {
-        let pending = r.findings.iter().find(|f| f.code == FindingCode::Pending).map(|f| f.migrations.len());
+        let pending = r
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::Pending)
+            .map(|f| f.migrations.len());
         let (applied, dirty) = match r.tracking.as_ref().map(|t| (&t.kind, t.present)) {
             Some((TrackingKind::Version { version, dirty }, true)) => (
-                Some(version.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "none".into())),
+                Some(
+                    version
+                        .as_ref()
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                ),
                 Some(*dirty),
             ),
             Some((_, false)) => (Some("no table".into()), None),
@@ -42,14 +51,22 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
         };
         lines.push(Line {
             framework: r.site.framework.to_string(),
-            site: if r.site.root.is_empty() { ".".into() } else { r.site.root.clone() },
+            site: if r.site.root.is_empty() {
+                ".".into()
+            } else {
+                r.site.root.clone()
+            },
             declared: r.history.migrations.len(),
             newest: r.history.migrations.last().map(|m| m.id.to_string()),
             tracking_table: r.tracking.as_ref().map(|t| t.location.to_string()),
             applied,
             dirty,
             pending: r.tracking.as_ref().map(|_| pending.unwrap_or(0)),
-            findings: r.findings.iter().filter(|f| f.code != FindingCode::Pending && f.code != FindingCode::MissingDown).count(),
+            findings: r
+                .findings
+                .iter()
+                .filter(|f| f.code != FindingCode::Pending && f.code != FindingCode::MissingDown)
+                .count(),
         });
     }
     let dash = |o: Option<String>| o.unwrap_or_else(|| "-".into());
@@ -62,15 +79,37 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                 l.declared.to_string(),
                 dash(l.newest.clone()),
                 dash(l.applied.clone()),
-                l.dirty.map(|d| if d { ctx.style.severity(migdoctor_model::Severity::Error).replace("error", "DIRTY") } else { "no".into() }).unwrap_or_else(|| "-".into()),
+                l.dirty
+                    .map(|d| {
+                        if d {
+                            ctx.style
+                                .severity(migdoctor_model::Severity::Error)
+                                .replace("error", "DIRTY")
+                        } else {
+                            "no".into()
+                        }
+                    })
+                    .unwrap_or_else(|| "-".into()),
                 dash(l.pending.map(|p| p.to_string())),
                 l.findings.to_string(),
             ]
         })
         .collect();
-    let headers = ["framework", "site", "declared", "newest", "applied", "dirty", "pending", "findings"];
+    let headers = [
+        "framework",
+        "site",
+        "declared",
+        "newest",
+        "applied",
+        "dirty",
+        "pending",
+        "findings",
+    ];
     match ctx.global.format {
-        Format::Json => json(ctx.out, &serde_json::json!({"format_version": 1, "sites": lines}))?,
+        Format::Json => json(
+            ctx.out,
+            &serde_json::json!({"format_version": 1, "sites": lines}),
+        )?,
         Format::Table => table(ctx.out, &headers, &cells)?,
         Format::Markdown => md_table(ctx.out, &headers, &cells)?,
     }

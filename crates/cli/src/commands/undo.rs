@@ -44,7 +44,11 @@ pub async fn run(ctx: &mut Ctx<'_>, args: UndoArgs) -> anyhow::Result<i32> {
         backup.location,
         backup.playbook
     )?;
-    if !confirm(ctx, args.yes, &format!("Restore {} on {}?", backup.location, url.redacted()))? {
+    if !confirm(
+        ctx,
+        args.yes,
+        &format!("Restore {} on {}?", backup.location, url.redacted()),
+    )? {
         writeln!(ctx.err, "nothing written")?;
         return Ok(exit::ERROR);
     }

@@ -111,7 +111,11 @@ pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std
         }
         s.trim_end().to_string()
     };
-    writeln!(out, "{}", line(headers.iter().map(|h| h.to_uppercase()).collect()))?;
+    writeln!(
+        out,
+        "{}",
+        line(headers.iter().map(|h| h.to_uppercase()).collect())
+    )?;
     for r in rows {
         writeln!(out, "{}", line(r.clone()))?;
     }
@@ -124,7 +128,11 @@ pub fn md_cell(text: &str) -> String {
 }
 
 /// Writes a Markdown table.
-pub fn md_table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+pub fn md_table(
+    out: &mut dyn Write,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
     writeln!(out, "| {} |", headers.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(headers.len()))?;
     for r in rows {

@@ -8,7 +8,10 @@ fn rows_or_none(rows: &Rows, present: bool) -> Option<(Vec<&str>, Vec<Vec<String
     if !present {
         return None;
     }
-    Some((rows.columns.iter().map(String::as_str).collect(), row_cells(rows)))
+    Some((
+        rows.columns.iter().map(String::as_str).collect(),
+        row_cells(rows),
+    ))
 }
 
 fn params(plan: &Plan) -> String {
@@ -23,7 +26,11 @@ fn params(plan: &Plan) -> String {
 }
 
 fn apply_command(plan: &Plan) -> String {
-    let mut cmd = format!("migdoctor plan <PROJECT> {} --site {}", plan.playbook, shell_quote(&plan.site.root));
+    let mut cmd = format!(
+        "migdoctor plan <PROJECT> {} --site {}",
+        plan.playbook,
+        shell_quote(&plan.site.root)
+    );
     for (k, v) in &plan.params {
         cmd.push_str(&format!(" --param {k}={v}"));
     }
@@ -34,7 +41,10 @@ fn apply_command(plan: &Plan) -> String {
 fn shell_quote(s: &str) -> String {
     if s.is_empty() {
         ".".into()
-    } else if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+    } else if s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -43,16 +53,31 @@ fn shell_quote(s: &str) -> String {
 
 /// Writes a plan for a terminal.
 pub fn plan_text(out: &mut dyn Write, plan: &Plan, style: &Style) -> std::io::Result<()> {
-    writeln!(out, "{} {}", style.strong("Plan:"), style.strong(&plan.title))?;
+    writeln!(
+        out,
+        "{} {}",
+        style.strong("Plan:"),
+        style.strong(&plan.title)
+    )?;
     writeln!(out, "  playbook     {}", plan.playbook)?;
-    writeln!(out, "  database     {} {} ({})", plan.target.dialect, plan.target.database, plan.target.url)?;
+    writeln!(
+        out,
+        "  database     {} {} ({})",
+        plan.target.dialect, plan.target.database, plan.target.url
+    )?;
     writeln!(out, "  table        {}", plan.location)?;
     writeln!(out, "  parameters   {}", params(plan))?;
     writeln!(out, "  fingerprint  {}", plan.fingerprint)?;
     writeln!(out)?;
     writeln!(out, "{}", style.strong("Findings"))?;
     for f in &plan.findings {
-        writeln!(out, "  {} {}: {}", style.severity(f.severity), f.code, f.message)?;
+        writeln!(
+            out,
+            "  {} {}: {}",
+            style.severity(f.severity),
+            f.code,
+            f.message
+        )?;
         for e in &f.evidence {
             writeln!(out, "      {}", style.dim(e))?;
         }
@@ -74,7 +99,11 @@ pub fn plan_text(out: &mut dyn Write, plan: &Plan, style: &Style) -> std::io::Re
     }
     writeln!(out, "  {}", style.dim(&plan.transaction_note))?;
     if let Some(lock) = &plan.lock {
-        writeln!(out, "  {}", style.dim(&format!("lock: {}", lock.describe())))?;
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("lock: {}", lock.describe()))
+        )?;
     }
     writeln!(out, "\n{}", style.strong("After"))?;
     write_rows_text(out, &plan.expected, true)?;
@@ -105,7 +134,9 @@ fn write_rows_text(out: &mut dyn Write, rows: &Rows, present: bool) -> std::io::
 fn write_rows_md(out: &mut dyn Write, rows: &Rows, present: bool) -> std::io::Result<()> {
     match rows_or_none(rows, present) {
         None => writeln!(out, "_The table does not exist._"),
-        Some((_, cells)) if cells.is_empty() => writeln!(out, "_The table exists and holds no rows._"),
+        Some((_, cells)) if cells.is_empty() => {
+            writeln!(out, "_The table exists and holds no rows._")
+        }
         Some((cols, cells)) => md_table(out, &cols, &cells),
     }
 }
@@ -119,12 +150,32 @@ pub fn plan_markdown(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
         &[
             vec!["Playbook".into(), format!("`{}`", plan.playbook)],
             vec!["Framework".into(), plan.framework.to_string()],
-            vec!["Migrations".into(), format!("`{}` ({})", if plan.site.root.is_empty() { "." } else { &plan.site.root }, plan.site.origin)],
-            vec!["Database".into(), format!("{} `{}` at `{}`", plan.target.dialect, plan.target.database, plan.target.url)],
+            vec![
+                "Migrations".into(),
+                format!(
+                    "`{}` ({})",
+                    if plan.site.root.is_empty() {
+                        "."
+                    } else {
+                        &plan.site.root
+                    },
+                    plan.site.origin
+                ),
+            ],
+            vec![
+                "Database".into(),
+                format!(
+                    "{} `{}` at `{}`",
+                    plan.target.dialect, plan.target.database, plan.target.url
+                ),
+            ],
             vec!["Tracking table".into(), format!("`{}`", plan.location)],
             vec!["Parameters".into(), params(plan)],
             vec!["Made".into(), plan.created_at.clone()],
-            vec!["State fingerprint".into(), format!("`{}`", plan.state_fingerprint)],
+            vec![
+                "State fingerprint".into(),
+                format!("`{}`", plan.state_fingerprint),
+            ],
             vec!["Plan fingerprint".into(), format!("`{}`", plan.fingerprint)],
         ],
     )?;
@@ -138,7 +189,11 @@ pub fn plan_markdown(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
     writeln!(out, "\n## What this does\n\n{}", plan.summary)?;
     if !plan.choices.is_empty() {
         writeln!(out, "\n## Choices\n")?;
-        let rows: Vec<Vec<String>> = plan.choices.iter().map(|c| vec![format!("`{}`", c.value), c.when.clone()]).collect();
+        let rows: Vec<Vec<String>> = plan
+            .choices
+            .iter()
+            .map(|c| vec![format!("`{}`", c.value), c.when.clone()])
+            .collect();
         md_table(out, &["version", "right when"], &rows)?;
         writeln!(out, "\nThis plan uses **{}**.", params(plan))?;
     }
@@ -167,8 +222,15 @@ pub fn plan_markdown(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
         writeln!(out, "- {r}")?;
     }
     writeln!(out, "\n## Undo\n\n{}", plan.undo)?;
-    writeln!(out, "\n## How to apply\n\n```sh\n{}\nmigdoctor apply plan.json --db '<URL>'\n```", apply_command(plan))?;
-    writeln!(out, "\n`apply` refuses if the tracking table no longer has state fingerprint `{}`.", &plan.state_fingerprint[..12.min(plan.state_fingerprint.len())])?;
+    writeln!(
+        out,
+        "\n## How to apply\n\n```sh\n{}\nmigdoctor apply plan.json --db '<URL>'\n```",
+        apply_command(plan)
+    )?;
+    writeln!(
+        out,
+        "\n`apply` refuses if the tracking table no longer has state fingerprint `{}`.",
+        &plan.state_fingerprint[..12.min(plan.state_fingerprint.len())]
+    )?;
     Ok(())
 }
-
