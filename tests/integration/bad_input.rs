@@ -114,14 +114,33 @@ fn missing_sqlite_file_is_not_created() {
 fn unreadable_migration_files_name_the_file() {
     let project = Project::golang_migrate(&three_migrations());
     let m = project.dir.path().join("db/migrations");
-    std::fs::write(m.join("000009_latin1.up.sql"), b"-- caf\xe9\nSELECT 1;").unwrap();
-    let (code, _, err) = cli(&["scan", &project.path()]);
-    assert_eq!(code, 2);
+    // Latin-1 bytes: read what can be read, name the file and line, never crash.
+    std::fs::write(
+        m.join("000009_latin1.up.sql"),
+        b"CREATE TABLE t9 (x int);\n-- caf\xe9\nSELECT 1;",
+    )
+    .unwrap();
+    let (code, out, err) = cli(&["diagnose", &project.path()]);
+    assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("000009_latin1.up.sql") && err.contains("UTF-8"),
-        "{err}"
+        out.contains("000009_latin1.up.sql") && out.contains("not valid UTF-8 at line 2"),
+        "{out}"
     );
     std::fs::remove_file(m.join("000009_latin1.up.sql")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let f = m.join("000008_secret.up.sql");
+        std::fs::write(&f, "SELECT 1;").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
+        // root reads anything; the check only means something where the permission bites.
+        if std::fs::read(&f).is_err() {
+            let (code, _, err) = cli(&["scan", &project.path()]);
+            assert_eq!(code, 2);
+            assert!(err.contains("000008_secret.up.sql"), "{err}");
+        }
+        std::fs::remove_file(&f).unwrap();
+    }
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(project.dir.path(), m.join("loop")).unwrap();

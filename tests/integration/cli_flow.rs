@@ -1,7 +1,7 @@
 //! The whole user journey through the CLI on each database: diagnose a dirty state, plan with
 //! Markdown, apply a saved plan, see it healthy, undo, and get the dirty state back byte for byte.
 
-use migdoctor_tests::{cli, dialects, three_migrations, Dialect, Project, TestDb};
+use migdoctor_tests::{apply_schema, cli, dialects, three_migrations, Dialect, Project, TestDb};
 
 fn journey(dialect: Dialect) {
     let Some(db) = TestDb::create(dialect) else {
@@ -9,6 +9,8 @@ fn journey(dialect: Dialect) {
     };
     let project = Project::golang_migrate(&three_migrations());
     let p = project.path();
+    // Migrations 1 and 2 ran; 3 was marked dirty and then failed without effect.
+    apply_schema(&db, &three_migrations(), 2);
     db.gm_create_table("schema_migrations");
     db.gm_set_version("schema_migrations", 3, true);
     let original = db.dump("schema_migrations");
@@ -28,13 +30,28 @@ fn journey(dialect: Dialect) {
     assert_eq!(dirty["migrations"][0], "3");
     assert_eq!(dirty["playbooks"][0], "golang-migrate/undirty");
 
-    // Without a version the plan explains both choices and needs a human.
-    let (code, _, err) = cli(&["plan", &p, "golang-migrate/undirty", "--db", &db.url]);
-    assert_eq!(code, 2);
     assert!(
-        err.contains("--param version=3") && err.contains("--param version=2"),
-        "{err}"
+        dirty["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("force 2")),
+        "{dirty}"
     );
+    // Without a version, schema evidence picks it: 3's column is missing, so force 2.
+    let (code, out, err) = cli(&[
+        "plan",
+        &p,
+        "golang-migrate/undirty",
+        "--db",
+        &db.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let auto: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(auto["params"]["version"], "2");
+    assert_eq!(auto["choices"].as_array().unwrap().len(), 2);
 
     let plan_file = project.dir.path().join("plan.json");
     let plan_path = plan_file.display().to_string();
@@ -161,15 +178,19 @@ fn rebuild_tracking_creates_golang_migrates_exact_table() {
         };
         let project = Project::golang_migrate(&three_migrations());
         let p = project.path();
+        apply_schema(&db, &three_migrations(), 2);
         let (code, out, _) = cli(&["diagnose", &p, "--db", &db.url]);
         assert_eq!(code, 1);
-        assert!(out.contains("missing-tracking-table"), "{out}");
+        assert!(
+            out.contains("missing-tracking-table")
+                && out.contains("apparent version from the schema: 2"),
+            "{out}"
+        );
+        // No --param: the version defaults to the apparent one from schema evidence.
         let (code, out, err) = cli(&[
             "apply",
             "--playbook",
             "golang-migrate/rebuild-tracking",
-            "--param",
-            "version=2",
             "--db",
             &db.url,
             "--project",

@@ -1,7 +1,7 @@
 //! golang-migrate findings on real databases, from states written the way golang-migrate writes
 //! them (see `TestDb::gm_create_table` / `gm_set_version` for the cited driver code).
 
-use migdoctor_tests::{cli, dialects, three_migrations, Dialect, Project, TestDb};
+use migdoctor_tests::{apply_schema, cli, dialects, three_migrations, Dialect, Project, TestDb};
 
 fn codes(json: &str) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
@@ -20,6 +20,7 @@ fn unknown_tracked_when_database_is_ahead_of_code() {
             continue;
         };
         let project = Project::golang_migrate(&three_migrations());
+        apply_schema(&db, &three_migrations(), 3);
         db.gm_create_table("schema_migrations");
         db.gm_set_version("schema_migrations", 9, false);
         let (code, out, _) = cli(&[
@@ -43,6 +44,7 @@ fn healthy_state_exits_zero_and_pending_is_info() {
             continue;
         };
         let project = Project::golang_migrate(&three_migrations());
+        apply_schema(&db, &three_migrations(), 2);
         db.gm_create_table("schema_migrations");
         db.gm_set_version("schema_migrations", 2, false);
         let (code, out, _) = cli(&[
@@ -77,6 +79,8 @@ fn healthy_state_exits_zero_and_pending_is_info() {
         assert_eq!(v["sites"][0]["applied"], "2");
         assert_eq!(v["sites"][0]["pending"], 1);
         assert_eq!(v["sites"][0]["dirty"], false);
+        assert_eq!(v["sites"][0]["apparent"], "2 (high)");
+        assert_eq!(v["sites"][0]["apparent"], "2 (high)");
     }
 }
 
@@ -87,6 +91,7 @@ fn duplicate_rows_are_reported() {
             continue;
         };
         let project = Project::golang_migrate(&three_migrations());
+        apply_schema(&db, &three_migrations(), 3);
         db.gm_create_table("schema_migrations");
         let t = db.q("schema_migrations");
         let f = if dialect == Dialect::Postgres {

@@ -360,6 +360,16 @@ pub fn three_migrations() -> Vec<(u64, &'static str, &'static str)> {
     ]
 }
 
+/// Runs the up SQL of every migration with version <= `upto`, as the application's schema would
+/// be after those migrations.
+pub fn apply_schema(db: &TestDb, migrations: &[(u64, &str, &str)], upto: u64) {
+    for (v, _, up) in migrations {
+        if *v <= upto {
+            db.exec(up);
+        }
+    }
+}
+
 /// Returns (exit code, stdout, stderr) of the migdoctor CLI run in-process.
 pub fn cli(args: &[&str]) -> (i32, String, String) {
     let mut out = Vec::new();

@@ -1,7 +1,8 @@
 //! Reading a golang-migrate folder into a [`History`].
 
 use migdoctor_model::{
-    AdapterError, History, HistoryProblem, Migration, MigrationId, Site, SourceFile, SourceTree,
+    AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId, MigrationStatement,
+    SchemaEffect, Site, SourceFile, SourceTree, StatementKind,
 };
 use std::collections::BTreeMap;
 
@@ -78,6 +79,7 @@ pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
 
 pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
     let mut history = History::new(site.clone());
+    let dialect = dialect_hint(site);
     // version -> (title, up files, down files)
     let mut found: BTreeMap<u64, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
     for path in tree.files_in(&site.root) {
@@ -116,6 +118,9 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
             }
         }
         let mut m = Migration::new(id.0.clone(), title);
+        if let Some(up) = ups.first() {
+            m.statements = up_statements(tree, up, dialect, &mut history.problems);
+        }
         m.files = ups.iter().chain(downs.iter()).cloned().collect();
         m.has_down = !downs.is_empty();
         if let Some(p) = previous.take() {
@@ -133,17 +138,56 @@ fn check_readable(tree: &SourceTree, path: &str) -> Result<(), AdapterError> {
             path: path.to_string(),
             reason: reason.clone(),
         }),
-        Some(SourceFile::Bytes(bytes)) => match std::str::from_utf8(bytes) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(AdapterError::UnreadableFile {
-                path: path.to_string(),
-                reason: format!(
-                    "not valid UTF-8 (first bad byte at offset {}); re-encode it as UTF-8",
-                    e.valid_up_to()
-                ),
-            }),
-        },
         _ => Ok(()),
+    }
+}
+
+/// Returns the dialect the site's database speaks, when the CLI knows it.
+fn dialect_hint(site: &Site) -> Option<Dialect> {
+    match site.config.get("dialect").map(String::as_str) {
+        Some("postgres") => Some(Dialect::Postgres),
+        Some("mysql") => Some(Dialect::Mysql),
+        Some("sqlite") => Some(Dialect::Sqlite),
+        _ => None,
+    }
+}
+
+/// Returns the up file's statements, and a problem when it is not valid UTF-8 (golang-migrate
+/// sends the bytes as they are; migdoctor reads what it can and marks the rest opaque).
+fn up_statements(
+    tree: &SourceTree,
+    path: &str,
+    dialect: Option<Dialect>,
+    problems: &mut Vec<HistoryProblem>,
+) -> Vec<MigrationStatement> {
+    match tree.get(path) {
+        Some(SourceFile::Bytes(bytes)) => {
+            if let Err(e) = std::str::from_utf8(bytes) {
+                let line = 1 + bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                problems.push(HistoryProblem::InvalidFile {
+                    file: path.to_string(),
+                    reason: format!(
+                        "not valid UTF-8 at line {line}; its statements from there on are not understood"
+                    ),
+                });
+            }
+            migdoctor_sql::extract_bytes(dialect, path, bytes)
+        }
+        Some(SourceFile::TooLarge(size)) => vec![MigrationStatement {
+            file: path.to_string(),
+            line: 1,
+            sql: String::new(),
+            kind: StatementKind::Opaque,
+            effects: vec![SchemaEffect::Opaque {
+                file: path.to_string(),
+                line: 1,
+                reason: format!("file of {size} bytes is too large to read"),
+            }],
+        }],
+        _ => Vec::new(),
     }
 }
 
@@ -211,12 +255,14 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_and_non_utf8_files_are_errors_naming_the_file() {
-        let mut tree =
-            SourceTree::new().with_file("db/migrations/1_a.up.sql", vec![0x66, 0xff, 0x00]);
-        let err = load_history(&tree, &site()).unwrap_err();
-        assert!(err.to_string().contains("db/migrations/1_a.up.sql"));
-        assert!(err.to_string().contains("UTF-8"));
+    fn unreadable_files_are_errors_and_non_utf8_files_are_problems() {
+        let bytes = b"CREATE TABLE a (x int);\n-- caf\xe9\nCREATE TABLE b (y int);".to_vec();
+        let mut tree = SourceTree::new().with_file("db/migrations/1_a.up.sql", bytes);
+        let h = load_history(&tree, &site()).unwrap();
+        assert!(
+            matches!(&h.problems[0], HistoryProblem::InvalidFile { reason, .. } if reason.contains("UTF-8 at line 2"))
+        );
+        assert_eq!(h.migrations[0].statements.len(), 2);
         tree.insert(
             "db/migrations/1_a.up.sql",
             SourceFile::Unreadable("permission denied".into()),

@@ -4,8 +4,11 @@ use crate::render::{Format, Style};
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use migdoctor_db::{Db, DbUrl, Mode};
-use migdoctor_engine::{adapters, read_tree, Playbooks};
-use migdoctor_model::{Adapter, Severity, Site, SourceTree};
+use migdoctor_engine::{
+    adapters, read_tracking, read_tree, report_site, Playbooks, SiteReport, Snapshot,
+    SNAPSHOT_FORMAT_VERSION,
+};
+use migdoctor_model::{Adapter, ConnectionFacts, LiveSchema, Severity, Site, SourceTree};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -214,21 +217,149 @@ pub async fn connect(ctx: &mut Ctx<'_>, url: &DbUrl, mode: Mode) -> Result<Db> {
     Ok(db?)
 }
 
-/// Returns the one site a writing command works on.
-pub fn select_site(project: &Project) -> Result<(&'static dyn Adapter, Site)> {
-    match project.sites.as_slice() {
-        [] => bail!(
-            "no migrations found under {}\nhint: pass the project folder, or --site FOLDER",
-            project.root.display()
-        ),
-        [one] => Ok(one.clone()),
-        many => {
-            let roots: Vec<String> = many.iter().map(|(_, s)| s.label()).collect();
-            bail!(
-                "{} sites found ({}); name one with --site FOLDER",
-                many.len(),
-                roots.join(", ")
-            )
-        }
+/// Returns nothing; everything one run learned: the project, where the state came from, and a
+/// report per site (in the order of `project.sites`).
+pub struct Inspection {
+    pub project: Project,
+    pub url: Option<DbUrl>,
+    pub db: Option<Db>,
+    pub facts: Option<ConnectionFacts>,
+    pub live: Option<LiveSchema>,
+    pub reports: Vec<SiteReport>,
+}
+
+fn dialect_id(d: migdoctor_model::Dialect) -> &'static str {
+    match d {
+        migdoctor_model::Dialect::Postgres => "postgres",
+        migdoctor_model::Dialect::Mysql => "mysql",
+        migdoctor_model::Dialect::Sqlite => "sqlite",
     }
+}
+
+pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading snapshot {}", path.display()))?;
+    let snap: Snapshot = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a migdoctor snapshot", path.display()))?;
+    if snap.format_version != SNAPSHOT_FORMAT_VERSION {
+        bail!(
+            "snapshot {} has format_version {}, this migdoctor reads {SNAPSHOT_FORMAT_VERSION}",
+            path.display(),
+            snap.format_version
+        );
+    }
+    Ok(snap)
+}
+
+/// Returns the inspection of the project at `path`: from a snapshot file, from the database
+/// (read-only unless `mode` says otherwise; the live schema is read once), or from the files
+/// alone. The session stays open in `db` when `keep_db`.
+pub async fn inspect(
+    ctx: &mut Ctx<'_>,
+    path: &Path,
+    mode: Mode,
+    snapshot: Option<&Path>,
+    keep_db: bool,
+) -> Result<Inspection> {
+    let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
+    let mut project = load_project(path, &ctx.global, explicit.as_ref())?;
+    let playbooks = ctx.playbooks()?;
+    if let Some(snap_path) = snapshot {
+        let snap = read_snapshot(snap_path)?;
+        for (_, site) in &mut project.sites {
+            site.config
+                .insert("dialect".into(), dialect_id(snap.facts.dialect).into());
+        }
+        let mut reports = Vec::new();
+        for (adapter, site) in &project.sites {
+            let at = adapter.tracking_location(site, &snap.facts);
+            let tracking = snap
+                .tracking
+                .iter()
+                .find(|t| t.framework == adapter.framework() && t.location == at)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!(
+                    "snapshot {} holds no tracking table {at} for {}; it was taken of another project or with other settings",
+                    snap_path.display(),
+                    site.label()
+                ))?;
+            reports.push(report_site(
+                *adapter,
+                &project.tree,
+                site,
+                Some(tracking),
+                Some(&snap.live),
+                &playbooks,
+            )?);
+        }
+        return Ok(Inspection {
+            project,
+            url: None,
+            db: None,
+            facts: Some(snap.facts),
+            live: Some(snap.live),
+            reports,
+        });
+    }
+    let url = resolve_url(ctx, &project.root, &project.sites)?;
+    let Some(url) = url else {
+        if !project.sites.is_empty() {
+            ctx.note("no database given (--db or DATABASE_URL): looking at the files only");
+        }
+        let mut reports = Vec::new();
+        for (adapter, site) in &project.sites {
+            reports.push(report_site(
+                *adapter,
+                &project.tree,
+                site,
+                None,
+                None,
+                &playbooks,
+            )?);
+        }
+        return Ok(Inspection {
+            project,
+            url: None,
+            db: None,
+            facts: None,
+            live: None,
+            reports,
+        });
+    };
+    let mut db = connect(ctx, &url, mode).await?;
+    let facts = db.facts().clone();
+    for (_, site) in &mut project.sites {
+        site.config
+            .insert("dialect".into(), dialect_id(facts.dialect).into());
+    }
+    let spinner = crate::render::spinner("reading the live schema");
+    let live = db.live_schema().await;
+    spinner.finish_and_clear();
+    let live = live?;
+    let mut reports = Vec::new();
+    for (adapter, site) in &project.sites {
+        let tracking = read_tracking(&mut db, *adapter, site).await?;
+        reports.push(report_site(
+            *adapter,
+            &project.tree,
+            site,
+            Some(tracking),
+            Some(&live),
+            &playbooks,
+        )?);
+    }
+    let db = if keep_db {
+        Some(db)
+    } else {
+        db.close().await;
+        None
+    };
+    Ok(Inspection {
+        project,
+        url: Some(url),
+        db,
+        facts: Some(facts),
+        live: Some(live),
+        reports,
+    })
 }

@@ -15,6 +15,7 @@
 mod catalog;
 mod conn;
 mod error;
+mod introspect;
 mod lock;
 mod url;
 mod values;

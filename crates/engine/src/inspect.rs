@@ -3,8 +3,8 @@
 use crate::{EngineError, Playbooks};
 use migdoctor_db::Db;
 use migdoctor_model::{
-    diagnose, diagnose_files, Adapter, Finding, History, Rows, Site, SourceTree, TrackingLocation,
-    TrackingState,
+    diagnose, diagnose_files, infer, Adapter, Finding, History, LiveSchema, Rows, Site,
+    SiteEvidence, SourceTree, TrackingLocation, TrackingState,
 };
 use serde::Serialize;
 
@@ -19,6 +19,8 @@ pub struct SiteReport {
     pub tracking: Option<TrackingState>,
     /// Findings, with the playbooks that fix them.
     pub findings: Vec<Finding>,
+    /// What the live schema proves, when it was read.
+    pub evidence: Option<SiteEvidence>,
 }
 
 /// Returns the history of `site`, naming the site in errors.
@@ -77,10 +79,11 @@ pub async fn read_tracking_at(
 pub fn findings(
     history: &History,
     tracking: Option<&TrackingState>,
+    live: Option<&LiveSchema>,
     playbooks: &Playbooks,
 ) -> Vec<Finding> {
     let mut out = match tracking {
-        Some(t) => diagnose(history, t),
+        Some(t) => diagnose(history, t, live),
         None => diagnose_files(history),
     };
     for f in &mut out {
@@ -89,24 +92,88 @@ pub fn findings(
     out
 }
 
-/// Returns the report of one site: history, tracking (if `db`), findings.
-pub async fn inspect_site(
+/// Returns the live schema as one site sees it: its own tracking table (which may have a
+/// custom name) is not an application table.
+pub fn live_for_site<'a>(
+    live: &'a LiveSchema,
+    at: &TrackingLocation,
+) -> std::borrow::Cow<'a, LiveSchema> {
+    let schema = at
+        .schema
+        .clone()
+        .unwrap_or_else(|| live.default_schema.clone());
+    let is_tracking = |t: &migdoctor_model::LiveTable| {
+        live.fold(&t.name) == live.fold(&at.table) && live.fold(&t.schema) == live.fold(&schema)
+    };
+    if !live.tables.iter().any(is_tracking) {
+        return std::borrow::Cow::Borrowed(live);
+    }
+    let mut copy = live.clone();
+    copy.tables.retain(|t| !is_tracking(t));
+    copy.tracking_tables.push(format!("{schema}.{}", at.table));
+    std::borrow::Cow::Owned(copy)
+}
+
+/// Returns the report of one site from its files, and from the tracking state and live schema
+/// when they were read.
+pub fn report_site(
     adapter: &dyn Adapter,
     tree: &SourceTree,
     site: &Site,
-    db: Option<&mut Db>,
+    tracking: Option<TrackingState>,
+    live: Option<&LiveSchema>,
     playbooks: &Playbooks,
 ) -> Result<SiteReport, EngineError> {
     let history = load_history(adapter, tree, site)?;
-    let tracking = match db {
-        Some(db) => Some(read_tracking(db, adapter, site).await?),
-        None => None,
+    let live = match (&tracking, live) {
+        (Some(t), Some(l)) => Some(live_for_site(l, &t.location)),
+        (None, Some(l)) => Some(std::borrow::Cow::Borrowed(l)),
+        _ => None,
     };
-    let findings = findings(&history, tracking.as_ref(), playbooks);
+    let findings = findings(&history, tracking.as_ref(), live.as_deref(), playbooks);
+    let evidence = live.as_deref().map(|l| infer(&history, l));
     Ok(SiteReport {
         site: site.clone(),
         history,
         tracking,
         findings,
+        evidence,
     })
 }
+
+/// Returns the report of one site: history, tracking and live schema (if `db`), findings.
+pub async fn inspect_site(
+    adapter: &dyn Adapter,
+    tree: &SourceTree,
+    site: &Site,
+    db: Option<&mut Db>,
+    live: Option<&LiveSchema>,
+    playbooks: &Playbooks,
+) -> Result<SiteReport, EngineError> {
+    let tracking = match db {
+        Some(db) => Some(read_tracking(db, adapter, site).await?),
+        None => None,
+    };
+    report_site(adapter, tree, site, tracking, live, playbooks)
+}
+
+/// Returns nothing; tracking tables and live schema exported for offline analysis
+/// (`migdoctor snapshot`, then `diagnose --from-snapshot`).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Contract version.
+    pub format_version: u32,
+    /// RFC 3339.
+    pub created_at: String,
+    /// The database, URL redacted.
+    pub target: String,
+    /// Connection facts (dialect, database, default schema).
+    pub facts: migdoctor_model::ConnectionFacts,
+    /// The live schema.
+    pub live: LiveSchema,
+    /// The tracking table of every site found in the project.
+    pub tracking: Vec<TrackingState>,
+}
+
+/// Returns nothing; the version of the snapshot JSON contract.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;

@@ -22,7 +22,8 @@ pub use apply::{apply, row_difference, ApplyOptions, ApplyReport};
 pub use backup::{append_journal, read_backup, write_backup, Backup};
 pub use error::{EngineError, FaultPoint};
 pub use inspect::{
-    findings, inspect_site, load_history, read_tracking, read_tracking_at, SiteReport,
+    findings, inspect_site, live_for_site, load_history, read_tracking, read_tracking_at,
+    report_site, SiteReport, Snapshot, SNAPSHOT_FORMAT_VERSION,
 };
 pub use planner::{plan, recommend, state_vars, PlanInput, Recommended};
 pub use playbook::{fill, Param, Playbook, Playbooks, StepTemplate, EMBEDDED};

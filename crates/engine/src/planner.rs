@@ -3,8 +3,9 @@
 use crate::playbook::{fill, step_action, Playbook, Playbooks};
 use crate::EngineError;
 use migdoctor_model::{
-    Action, Adapter, Choice, ConnectionFacts, Dialect, Finding, History, MigrationId, Plan,
-    PlanStep, PlanTarget, TrackingKind, TrackingState, PLAN_FORMAT_VERSION,
+    Action, Adapter, Choice, Confidence, ConnectionFacts, Dialect, EvidenceStatus, Finding,
+    History, MigrationId, Plan, PlanStep, PlanTarget, SiteEvidence, TrackingKind, TrackingState,
+    PLAN_FORMAT_VERSION,
 };
 use std::collections::BTreeMap;
 
@@ -22,6 +23,8 @@ pub struct PlanInput<'a> {
     pub tracking: &'a TrackingState,
     /// Its findings.
     pub findings: &'a [Finding],
+    /// What the live schema proves, when it was read.
+    pub evidence: Option<&'a SiteEvidence>,
     /// The connection.
     pub facts: &'a ConnectionFacts,
     /// The URL, redacted.
@@ -30,8 +33,14 @@ pub struct PlanInput<'a> {
     pub now: &'a str,
 }
 
-/// Returns the template variables the state defines (`dirty_version`, `previous_version`, …).
-pub fn state_vars(history: &History, tracking: &TrackingState) -> BTreeMap<String, String> {
+/// Returns the template variables the state defines: `dirty_version`, `previous_version`,
+/// `current_version`, `newest_version`, and from evidence `evidence_version` (what undirty
+/// should force) and `apparent_version` (where the schema says the history is).
+pub fn state_vars(
+    history: &History,
+    tracking: &TrackingState,
+    evidence: Option<&SiteEvidence>,
+) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::new();
     let previous_of = |id: &MigrationId| {
         let pos = history.migrations.iter().position(|m| &m.id == id)?;
@@ -51,15 +60,103 @@ pub fn state_vars(history: &History, tracking: &TrackingState) -> BTreeMap<Strin
             vars.insert("dirty_version".into(), current);
             if let Some(v) = version {
                 if let Some(prev) = previous_of(v) {
-                    vars.insert("previous_version".into(), prev);
+                    vars.insert("previous_version".into(), prev.clone());
+                    match evidence.and_then(|e| e.get(v)).map(|e| e.status) {
+                        Some(EvidenceStatus::Present) => {
+                            vars.insert("evidence_version".into(), v.to_string());
+                        }
+                        Some(EvidenceStatus::Absent) => {
+                            vars.insert("evidence_version".into(), prev);
+                        }
+                        _ => {}
+                    }
                 }
             }
+        }
+    }
+    if let Some(ev) = evidence {
+        if ev.apparent.confidence >= Confidence::Medium {
+            let v = ev
+                .apparent
+                .version
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-1".into());
+            vars.insert("apparent_version".into(), v);
         }
     }
     if let Some(last) = history.migrations.last() {
         vars.insert("newest_version".into(), last.id.to_string());
     }
     vars
+}
+
+/// Returns the evidence lines a plan shows, and, for a migration that ran part-way, the
+/// statements that took effect, those that did not, and the remaining SQL for a human.
+fn evidence_lines(
+    history: &History,
+    tracking: &TrackingState,
+    evidence: Option<&SiteEvidence>,
+) -> (Vec<String>, Vec<String>) {
+    let Some(ev) = evidence else {
+        return (
+            vec!["no live schema was read: the plan cannot say what really ran".into()],
+            Vec::new(),
+        );
+    };
+    let mut lines = Vec::new();
+    let mut partial = Vec::new();
+    if let TrackingKind::Version {
+        version: Some(v),
+        dirty: true,
+    } = &tracking.kind
+    {
+        if let Some(e) = ev.get(v) {
+            lines.push(e.summary());
+            if e.status == EvidenceStatus::Partial {
+                let mut remaining = Vec::new();
+                for s in &e.statements {
+                    let first = s.sql.lines().next().unwrap_or("").trim();
+                    match s.status {
+                        EvidenceStatus::Present => {
+                            partial.push(format!("took effect ({}:{}): {first}", s.file, s.line))
+                        }
+                        EvidenceStatus::Unknown => {
+                            partial.push(format!("cannot tell ({}:{}): {first}", s.file, s.line));
+                            remaining.push(s.sql.clone());
+                        }
+                        _ => {
+                            partial.push(format!(
+                                "did NOT take effect ({}:{}): {first}",
+                                s.file, s.line
+                            ));
+                            remaining.push(s.sql.clone());
+                        }
+                    }
+                }
+                partial.push(format!(
+                    "review, finish by hand (migdoctor never runs application DDL), then force {v}:\n{}",
+                    remaining.join("\n")
+                ));
+            }
+        }
+    }
+    let _ = history;
+    lines.push(format!(
+        "apparent version from the schema: {} (confidence {:?}{})",
+        ev.apparent
+            .version
+            .as_ref()
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "none".into()),
+        ev.apparent.confidence,
+        if ev.apparent.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", ev.apparent.reasons.join("; "))
+        }
+    ));
+    (lines, partial)
 }
 
 /// Returns the plan for one playbook on one site, or why it cannot be made.
@@ -113,7 +210,8 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         )));
     }
 
-    let mut vars = state_vars(input.history, t);
+    let mut vars = state_vars(input.history, t, input.evidence);
+    let (evidence, partial) = evidence_lines(input.history, t, input.evidence);
     let choices: Vec<Choice> = pb
         .choices
         .iter()
@@ -142,22 +240,27 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     }
     let mut params = BTreeMap::new();
     for p in &pb.params {
-        let value = input
-            .params
-            .get(&p.name)
-            .cloned()
-            .or_else(|| p.default.as_ref().map(|d| fill(d, &vars)));
+        let value = input.params.get(&p.name).cloned().or_else(|| {
+            p.default
+                .as_ref()
+                .map(|d| fill(d, &vars))
+                .filter(|d| !d.contains('{'))
+        });
         match value {
             Some(v) => {
                 params.insert(p.name.clone(), v);
             }
             None if p.required => {
+                let mut description = fill(&p.description, &vars);
+                for line in evidence.iter().chain(partial.iter()) {
+                    description.push_str(&format!("\n  evidence: {line}"));
+                }
                 return Err(EngineError::NeedsInput {
                     playbook: pb.id.clone(),
                     param: p.name.clone(),
-                    description: fill(&p.description, &vars),
+                    description,
                     choices,
-                })
+                });
             }
             None => {}
         }
@@ -229,6 +332,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         params,
         findings: addressed,
         choices,
+        evidence: evidence.into_iter().chain(partial).collect(),
         state_fingerprint: t.fingerprint(),
         before: t.clone(),
         steps,

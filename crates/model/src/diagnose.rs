@@ -1,17 +1,176 @@
 //! Pure diagnosis: files + tracking table → findings.
 
+use crate::evidence::{infer, EvidenceStatus, SiteEvidence};
 use crate::{
-    Finding, FindingCode, History, HistoryProblem, MigrationId, Recognition, Severity,
+    Finding, FindingCode, History, HistoryProblem, LiveSchema, MigrationId, Recognition, Severity,
     TrackingKind, TrackingState,
 };
 
-/// Returns the findings for one site from its declared history and its tracking table. Pure:
-/// tested on hand-built values. Schema evidence joins in a later layer.
-pub fn diagnose(history: &History, tracking: &TrackingState) -> Vec<Finding> {
+/// Returns the findings for one site from its declared history, its tracking table and, when
+/// given, the live schema (whose evidence proves what really ran). Pure: tested on hand-built
+/// values.
+pub fn diagnose(
+    history: &History,
+    tracking: &TrackingState,
+    live: Option<&LiveSchema>,
+) -> Vec<Finding> {
     let mut out = diagnose_files(history);
     let site = history.site.label();
     tracking_findings(history, tracking, &site, &mut out);
+    if let Some(live) = live {
+        let evidence = infer(history, live);
+        evidence_findings(history, tracking, &evidence, &mut out);
+    }
     out
+}
+
+/// Returns the ids the tracking table says are applied (for a single-version table: every
+/// migration up to the version, the dirty one excluded), or `None` when it says nothing usable.
+pub fn tracked_applied(history: &History, tracking: &TrackingState) -> Option<Vec<MigrationId>> {
+    if !tracking.present || tracking.recognition != Recognition::Recognized {
+        return Some(Vec::new()).filter(|_| !tracking.present);
+    }
+    match &tracking.kind {
+        TrackingKind::Version { version: None, .. } => Some(Vec::new()),
+        TrackingKind::Version {
+            version: Some(v),
+            dirty,
+        } => Some(
+            history
+                .migrations
+                .iter()
+                .filter(|m| match compare_versions(&m.id, v) {
+                    std::cmp::Ordering::Less => true,
+                    std::cmp::Ordering::Equal => !dirty,
+                    std::cmp::Ordering::Greater => false,
+                })
+                .map(|m| m.id.clone())
+                .collect(),
+        ),
+        _ => Some(tracking.entries.iter().map(|e| e.id.clone()).collect()),
+    }
+}
+
+fn evidence_findings(
+    history: &History,
+    tracking: &TrackingState,
+    ev: &SiteEvidence,
+    out: &mut Vec<Finding>,
+) {
+    let site = history.site.label();
+    let fw = history.framework();
+    let dirty_id = match &tracking.kind {
+        TrackingKind::Version {
+            version: Some(v),
+            dirty: true,
+        } => Some(v.clone()),
+        _ => None,
+    };
+    // The dirty finding gets its proof and the answer to "force N or N-1?".
+    if let Some(d) = &dirty_id {
+        if let (Some(f), Some(e)) = (
+            out.iter_mut().find(|f| f.code == FindingCode::Dirty),
+            ev.get(d),
+        ) {
+            f.evidence.push(format!("evidence: {}", e.summary()));
+            let prev = history
+                .migrations
+                .iter()
+                .position(|m| &m.id == d)
+                .and_then(|i| {
+                    i.checked_sub(1)
+                        .map(|p| history.migrations[p].id.to_string())
+                })
+                .unwrap_or_else(|| "-1".into());
+            f.evidence.push(match e.status {
+                EvidenceStatus::Present => format!("all of {d}'s effects are present: force {d}"),
+                EvidenceStatus::Absent => format!("none of {d}'s effects are present: force {prev}"),
+                EvidenceStatus::Partial => format!("{d} ran part-way: finish or revert it by hand, then force; the plan lists its statements"),
+                EvidenceStatus::Unknown => format!("{d} has no checkable effects: decide by hand between {d} and {prev}"),
+            });
+        }
+    }
+    let applied = tracked_applied(history, tracking).unwrap_or_default();
+    for e in &ev.migrations {
+        let is_applied = applied.contains(&e.migration);
+        let is_dirty = dirty_id.as_ref() == Some(&e.migration);
+        let f = match e.status {
+            EvidenceStatus::Partial => Some(Finding::new(
+                FindingCode::Partial,
+                Severity::Error,
+                fw,
+                site.clone(),
+                format!("version {}", e.summary()),
+            )),
+            EvidenceStatus::Present if !is_applied && !is_dirty && tracking.present => Some(Finding::new(
+                FindingCode::UntrackedApplied,
+                Severity::Error,
+                fw,
+                site.clone(),
+                format!(
+                    "version {} ran but is not recorded as applied; the framework would run it again (\"already exists\")",
+                    e.migration
+                ),
+            )),
+            EvidenceStatus::Absent if is_applied => Some(Finding::new(
+                FindingCode::TrackedNotApplied,
+                Severity::Error,
+                fw,
+                site.clone(),
+                format!(
+                    "version {} is recorded as applied but its objects are missing; the framework will never run it",
+                    e.migration
+                ),
+            )),
+            _ => None,
+        };
+        if let Some(mut f) = f {
+            f.migrations.push(e.migration.clone());
+            f.evidence.extend(e.present.iter().cloned());
+            f.evidence.extend(e.missing.iter().cloned());
+            out.push(f);
+        }
+    }
+    if !ev.unexplained.is_empty() {
+        let mut f = Finding::new(
+            FindingCode::SchemaDrift,
+            Severity::Warning,
+            fw,
+            site.clone(),
+            format!(
+                "{} object(s) in the schema are explained by no migration",
+                ev.unexplained.len()
+            ),
+        );
+        for u in ev.unexplained.iter().take(50) {
+            f.evidence.push(format!("unexplained: {u}"));
+        }
+        if ev.unexplained.len() > 50 {
+            f.evidence
+                .push(format!("… and {} more", ev.unexplained.len() - 50));
+        }
+        let opaque: usize = ev.migrations.iter().map(|e| e.opaque).sum();
+        if opaque > 0 {
+            f.evidence.push(format!("{opaque} migration statement(s) could not be understood and may explain some of these"));
+        }
+        out.push(f);
+    }
+    if !tracking.present && !history.migrations.is_empty() {
+        if let Some(f) = out
+            .iter_mut()
+            .find(|f| f.code == FindingCode::MissingTrackingTable)
+        {
+            f.evidence.push(format!(
+                "apparent version from the schema: {} (confidence {:?})",
+                ev.apparent
+                    .version
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into()),
+                ev.apparent.confidence
+            ));
+        }
+    }
 }
 
 /// Returns the findings the files alone prove (collisions, unparseable names, missing downs),
@@ -378,13 +537,13 @@ mod tests {
     #[test]
     fn healthy_state_has_no_findings() {
         let h = history(&[("1", true), ("2", true)]);
-        assert!(diagnose(&h, &tracking(&[(2, false)])).is_empty());
+        assert!(diagnose(&h, &tracking(&[(2, false)]), None).is_empty());
     }
 
     #[test]
     fn dirty_names_version_and_both_choices() {
         let h = history(&[("1", true), ("2", true), ("3", true)]);
-        let f = diagnose(&h, &tracking(&[(2, true)]));
+        let f = diagnose(&h, &tracking(&[(2, true)]), None);
         assert_eq!(codes(&f), vec!["dirty", "pending"]);
         assert_eq!(
             f[0].message,
@@ -400,17 +559,17 @@ mod tests {
     #[test]
     fn dirty_first_version_offers_no_version() {
         let h = history(&[("1", true)]);
-        let f = diagnose(&h, &tracking(&[(1, true)]));
+        let f = diagnose(&h, &tracking(&[(1, true)]), None);
         assert!(f[0].evidence.iter().any(|e| e.contains("-1 (no version)")));
     }
 
     #[test]
     fn unknown_version_ahead_and_behind() {
         let h = history(&[("1", true), ("5", true)]);
-        let f = diagnose(&h, &tracking(&[(9, false)]));
+        let f = diagnose(&h, &tracking(&[(9, false)]), None);
         assert_eq!(codes(&f), vec!["unknown-tracked"]);
         assert!(f[0].message.contains("ahead of the code"));
-        let f = diagnose(&h, &tracking(&[(3, false)]));
+        let f = diagnose(&h, &tracking(&[(3, false)]), None);
         assert_eq!(codes(&f), vec!["unknown-tracked", "pending"]);
         assert!(f[0].message.contains("deleted or renamed"));
     }
@@ -418,7 +577,7 @@ mod tests {
     #[test]
     fn versions_compare_numerically() {
         let h = history(&[("9", true), ("10", true)]);
-        let f = diagnose(&h, &tracking(&[(100, false)]));
+        let f = diagnose(&h, &tracking(&[(100, false)]), None);
         assert!(f[0].message.contains("ahead"));
     }
 
@@ -434,10 +593,10 @@ mod tests {
             },
         );
         assert_eq!(
-            codes(&diagnose(&h, &absent)),
+            codes(&diagnose(&h, &absent, None)),
             vec!["missing-down", "missing-tracking-table", "pending"]
         );
-        let f = diagnose(&h, &tracking(&[(1, false), (2, false)]));
+        let f = diagnose(&h, &tracking(&[(1, false), (2, false)]), None);
         assert_eq!(codes(&f), vec!["missing-down", "duplicate-rows", "pending"]);
     }
 
@@ -449,7 +608,7 @@ mod tests {
             reason: "columns are (version varchar)".into(),
             likely_owner: Some("Rails or dbmate".into()),
         };
-        let f = diagnose(&h, &t);
+        let f = diagnose(&h, &t, None);
         assert_eq!(codes(&f), vec!["unrecognized-tracking-table"]);
         assert!(f[0].message.contains("Rails or dbmate"));
     }
@@ -465,7 +624,7 @@ mod tests {
             file: "a/2_x.sql".into(),
             reason: "no .up./.down.".into(),
         });
-        let f = diagnose(&h, &tracking(&[(1, false)]));
+        let f = diagnose(&h, &tracking(&[(1, false)]), None);
         assert_eq!(
             codes(&f),
             vec!["version-collision", "invalid-migration-file"]

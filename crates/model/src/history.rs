@@ -34,53 +34,154 @@ impl fmt::Display for MigrationId {
     }
 }
 
-/// Returns nothing; what a migration does to the schema. Filled by the SQL effect extractor;
-/// anything not understood is `Opaque`, never guessed.
+/// Returns nothing; a possibly schema-qualified object name, folded the way the database
+/// folds it (unquoted PostgreSQL names lower-cased, quoted names kept exactly).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QName {
+    /// Schema, when written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Object name.
+    pub name: String,
+}
+
+impl QName {
+    /// Returns an unqualified name.
+    pub fn new(name: impl Into<String>) -> QName {
+        QName {
+            schema: None,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// Returns nothing; what one statement does to the schema. Anything not understood is
+/// `Opaque`, never guessed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "kebab-case")]
 pub enum SchemaEffect {
-    /// `CREATE TABLE`.
+    /// `CREATE TABLE` with its columns and named constraints.
     CreateTable {
-        /// Qualified table name.
-        table: String,
+        /// Table.
+        table: QName,
+        /// Column names.
+        columns: Vec<String>,
+        /// Names of named constraints.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        constraints: Vec<String>,
     },
     /// `DROP TABLE`.
     DropTable {
-        /// Qualified table name.
-        table: String,
+        /// Table.
+        table: QName,
     },
-    /// `ALTER TABLE … RENAME TO`.
+    /// `ALTER TABLE … RENAME TO` / `RENAME TABLE`.
     RenameTable {
         /// Old name.
-        from: String,
+        from: QName,
         /// New name.
-        to: String,
+        to: QName,
     },
     /// `ADD COLUMN`.
     AddColumn {
         /// Table.
-        table: String,
+        table: QName,
         /// Column.
         column: String,
     },
     /// `DROP COLUMN`.
     DropColumn {
         /// Table.
-        table: String,
+        table: QName,
         /// Column.
         column: String,
     },
-    /// `CREATE INDEX`.
-    CreateIndex {
-        /// Index name.
-        index: String,
+    /// `RENAME COLUMN` / MySQL `CHANGE`.
+    RenameColumn {
         /// Table.
-        table: String,
+        table: QName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `ALTER COLUMN` (type, nullability, default) / MySQL `MODIFY`.
+    AlterColumn {
+        /// Table.
+        table: QName,
+        /// Column.
+        column: String,
+    },
+    /// `CREATE [UNIQUE] INDEX` (also `CONCURRENTLY`, `IF NOT EXISTS`).
+    CreateIndex {
+        /// Index (schema = the table's).
+        index: QName,
+        /// Table.
+        table: QName,
+        /// Unique.
+        unique: bool,
     },
     /// `DROP INDEX`.
     DropIndex {
-        /// Index name.
-        index: String,
+        /// Index.
+        index: QName,
+    },
+    /// `ADD CONSTRAINT`.
+    AddConstraint {
+        /// Table.
+        table: QName,
+        /// Name, when written (unnamed ones cannot be checked by name).
+        name: Option<String>,
+        /// primary key, foreign key, unique, check.
+        kind: String,
+    },
+    /// `DROP CONSTRAINT`.
+    DropConstraint {
+        /// Table.
+        table: QName,
+        /// Name.
+        name: String,
+    },
+    /// `CREATE SCHEMA`.
+    CreateSchema {
+        /// Schema.
+        name: String,
+    },
+    /// `CREATE TYPE` (enum or composite).
+    CreateType {
+        /// Type.
+        name: QName,
+    },
+    /// `CREATE VIEW` / materialized view.
+    CreateView {
+        /// View.
+        view: QName,
+    },
+    /// `CREATE SEQUENCE`.
+    CreateSequence {
+        /// Sequence.
+        name: QName,
+    },
+    /// `CREATE FUNCTION`.
+    CreateFunction {
+        /// Function.
+        name: QName,
+    },
+    /// `DROP VIEW / SEQUENCE / TYPE / SCHEMA / FUNCTION`.
+    DropObject {
+        /// Kind: view, sequence, type, schema, function.
+        kind: String,
+        /// Object.
+        name: QName,
     },
     /// A statement not understood.
     Opaque {
@@ -91,6 +192,36 @@ pub enum SchemaEffect {
         /// Why it could not be understood.
         reason: String,
     },
+}
+
+/// Returns nothing; what kind of statement a migration holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementKind {
+    /// Schema change understood into effects.
+    Ddl,
+    /// Data change or query (INSERT, UPDATE, DELETE, SELECT, COPY): no schema effect.
+    Data,
+    /// Session or transaction control (BEGIN, COMMIT, SET): no schema effect.
+    Control,
+    /// Not understood: effects are `Opaque`.
+    Opaque,
+}
+
+/// Returns nothing; one statement of a migration file with its effects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationStatement {
+    /// File.
+    pub file: String,
+    /// 1-based first line.
+    pub line: usize,
+    /// The statement text as written (very long data statements are cut).
+    pub sql: String,
+    /// Kind.
+    pub kind: StatementKind,
+    /// Effects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<SchemaEffect>,
 }
 
 /// Returns nothing; one migration as the files declare it.
@@ -112,9 +243,9 @@ pub struct Migration {
     pub checksum: Option<String>,
     /// Whether a down / rollback exists.
     pub has_down: bool,
-    /// Schema effects of the up direction.
+    /// Statements of the up direction with their schema effects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub effects: Vec<SchemaEffect>,
+    pub statements: Vec<MigrationStatement>,
 }
 
 impl Migration {
@@ -128,8 +259,13 @@ impl Migration {
             replaces: Vec::new(),
             checksum: None,
             has_down: false,
-            effects: Vec::new(),
+            statements: Vec::new(),
         }
+    }
+
+    /// Returns every effect of every statement, in order.
+    pub fn effects(&self) -> impl Iterator<Item = &SchemaEffect> {
+        self.statements.iter().flat_map(|s| s.effects.iter())
     }
 
     /// Returns the migration with the given parents.

@@ -16,10 +16,12 @@
 mod action;
 mod adapter;
 mod diagnose;
+mod evidence;
 mod finding;
 mod framework;
 mod history;
 mod plan;
+mod schema;
 mod sqltypes;
 mod tracking;
 mod tree;
@@ -27,10 +29,21 @@ mod tree;
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
 pub use diagnose::{diagnose, diagnose_files};
+pub use evidence::{
+    infer, ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey, SiteEvidence,
+    StatementEvidence,
+};
 pub use finding::{Finding, FindingCode, Severity};
 pub use framework::Framework;
-pub use history::{History, HistoryProblem, Migration, MigrationId, SchemaEffect};
+pub use history::{
+    History, HistoryProblem, Migration, MigrationId, MigrationStatement, QName, SchemaEffect,
+    StatementKind,
+};
 pub use plan::{Choice, Plan, PlanStep, PlanTarget, PLAN_FORMAT_VERSION};
+pub use schema::{
+    is_tracking_table, LiveColumn, LiveConstraint, LiveEnum, LiveIndex, LiveObject, LiveSchema,
+    LiveTable, KNOWN_TRACKING_TABLES,
+};
 pub use sqltypes::{values_equivalent, Column, Dialect, Rows, Sql, TableShape, Value};
 pub use tracking::{Recognition, TrackedEntry, TrackingKind, TrackingLocation, TrackingState};
 pub use tree::{Site, SourceFile, SourceTree};

@@ -66,6 +66,9 @@ pub struct Plan {
     /// The choices the playbook explains.
     #[serde(default)]
     pub choices: Vec<Choice>,
+    /// What the live schema proves, one line per relevant migration.
+    #[serde(default)]
+    pub evidence: Vec<String>,
     /// Tracking state the plan was made from.
     pub before: TrackingState,
     /// Fingerprint of `before`.

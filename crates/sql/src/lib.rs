@@ -8,6 +8,12 @@
 //! ```
 #![warn(missing_docs)]
 
+mod effects;
+mod split;
+
+pub use effects::{extract, extract_bytes, MAX_DATA_TEXT};
+pub use split::{split_statements, Chunk};
+
 use migdoctor_model::{Dialect, Sql, TrackingLocation, Value};
 
 /// Returns `name` quoted as an identifier for `dialect` (embedded quote characters doubled).

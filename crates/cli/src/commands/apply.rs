@@ -1,7 +1,7 @@
 //! `migdoctor apply`: run a plan under the apply protocol.
 
 use super::plan::{parse_params, plan_named};
-use crate::context::{connect, load_project, resolve_url, select_site, Ctx};
+use crate::context::{connect, inspect, load_project, resolve_url, Ctx};
 use crate::exit;
 use crate::render::{json, plan_text, Format};
 use anyhow::{bail, Context as _};
@@ -103,30 +103,28 @@ pub(crate) fn report(ctx: &mut Ctx<'_>, what: &str, r: &ApplyReport) -> anyhow::
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
-    let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
-    let project = load_project(&args.project, &ctx.global, explicit.as_ref())?;
-    let Some(url) = resolve_url(ctx, &project.root, &project.sites)? else {
-        bail!("apply needs the database: pass --db URL or set DATABASE_URL");
-    };
-    let mut db = connect(ctx, &url, Mode::ReadWrite).await?;
-    let plan = match (&args.plan, &args.playbook) {
-        (Some(path), _) => read_plan(path)?,
+    let (plan, mut db, url) = match (&args.plan, &args.playbook) {
+        (Some(path), _) => {
+            let plan = read_plan(path)?;
+            let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
+            let project = load_project(&args.project, &ctx.global, explicit.as_ref())?;
+            let Some(url) = resolve_url(ctx, &project.root, &project.sites)? else {
+                bail!("apply needs the database: pass --db URL or set DATABASE_URL (the plan was made for {})", plan.target.url);
+            };
+            let db = connect(ctx, &url, Mode::ReadWrite).await?;
+            (plan, db, url)
+        }
         (None, Some(id)) => {
             if !args.yes {
                 bail!("--playbook applies without a saved plan; review `migdoctor plan` first and pass --yes");
             }
-            let (adapter, site) = select_site(&project)?;
             let params = parse_params(&args.params)?;
-            plan_named(
-                &mut db,
-                adapter,
-                &project.tree,
-                &site,
-                &ctx.playbooks()?,
-                id,
-                &params,
-            )
-            .await?
+            let mut ins = inspect(ctx, &args.project, Mode::ReadWrite, None, true).await?;
+            let plan = plan_named(&ins, &ctx.playbooks()?, id, &params)?;
+            let (Some(db), Some(url)) = (ins.db.take(), ins.url.take()) else {
+                bail!("apply needs the database: pass --db URL or set DATABASE_URL");
+            };
+            (plan, db, url)
         }
         (None, None) => {
             bail!("name a plan file (from `migdoctor plan --out FILE`) or --playbook ID")
@@ -151,7 +149,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
         writeln!(ctx.err, "nothing written")?;
         return Ok(exit::ERROR);
     }
-    let opts = options(ctx, &project.root);
+    let opts = options(ctx, &args.project);
     let r = apply(&mut db, adapter, &plan, &opts).await?;
     db.close().await;
     report(ctx, &format!("applied {}", plan.playbook), &r)?;

@@ -1,11 +1,11 @@
 //! `migdoctor diagnose`: findings with evidence.
 
-use crate::context::{connect, load_project, resolve_url, Ctx, Project};
+use crate::context::{inspect, Ctx};
 use crate::exit;
 use crate::render::{json, md_cell, Format};
-use migdoctor_db::{DbUrl, Mode};
-use migdoctor_engine::{inspect_site, SiteReport};
-use migdoctor_model::{Finding, Severity};
+use migdoctor_db::Mode;
+use migdoctor_engine::SiteReport;
+use migdoctor_model::{Finding, Severity, SiteEvidence};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -15,37 +15,10 @@ pub struct DiagnoseArgs {
     /// Project folder.
     #[arg(default_value = ".")]
     pub path: PathBuf,
-}
-
-/// Returns the project, the URL used, and every site inspected (read-only session).
-pub(crate) async fn inspect_project(
-    ctx: &mut Ctx<'_>,
-    path: &std::path::Path,
-) -> anyhow::Result<(Project, Option<DbUrl>, Vec<SiteReport>)> {
-    let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
-    let project = load_project(path, &ctx.global, explicit.as_ref())?;
-    let url = resolve_url(ctx, &project.root, &project.sites)?;
-    let mut db = match &url {
-        Some(u) => Some(connect(ctx, u, Mode::ReadOnly).await?),
-        None => {
-            if !project.sites.is_empty() {
-                ctx.note("no database given (--db or DATABASE_URL): looking at the files only");
-            }
-            None
-        }
-    };
-    let playbooks = ctx.playbooks()?;
-    let mut reports = Vec::new();
-    for (adapter, site) in &project.sites {
-        let spinner = crate::render::spinner(&format!("reading {}", site.label()));
-        let report = inspect_site(*adapter, &project.tree, site, db.as_mut(), &playbooks).await;
-        spinner.finish_and_clear();
-        reports.push(report?);
-    }
-    if let Some(db) = db {
-        db.close().await;
-    }
-    Ok((project, url, reports))
+    /// Read tracking tables and live schema from a `migdoctor snapshot` file instead of a
+    /// database (analyse a customer's export offline).
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    pub from_snapshot: Option<PathBuf>,
 }
 
 /// Returns the exit code for these findings under --fail-on.
@@ -72,10 +45,37 @@ struct SiteOut<'a> {
     tracking_present: Option<bool>,
     state_fingerprint: Option<String>,
     findings: &'a [Finding],
+    evidence: Option<&'a SiteEvidence>,
+}
+
+/// Returns "apparent version 3 (confidence high)" for a site with evidence.
+pub(crate) fn apparent_line(r: &SiteReport) -> Option<String> {
+    let ev = r.evidence.as_ref()?;
+    let v = ev
+        .apparent
+        .version
+        .as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "none".into());
+    let confidence = format!("{:?}", ev.apparent.confidence).to_lowercase();
+    let mut line = format!("schema evidence: apparent version {v} (confidence {confidence})");
+    if !ev.apparent.reasons.is_empty() {
+        line.push_str(&format!(" — {}", ev.apparent.reasons.join("; ")));
+    }
+    Some(line)
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
-    let (_, url, reports) = inspect_project(ctx, &args.path).await?;
+    let ins = inspect(
+        ctx,
+        &args.path,
+        Mode::ReadOnly,
+        args.from_snapshot.as_deref(),
+        false,
+    )
+    .await?;
+    let url = ins.url.clone();
+    let reports = ins.reports;
     let all: Vec<&Finding> = reports.iter().flat_map(|r| r.findings.iter()).collect();
     match ctx.global.format {
         Format::Json => {
@@ -92,6 +92,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                         tracking_present: r.tracking.as_ref().map(|t| t.present),
                         state_fingerprint: r.tracking.as_ref().map(|t| t.fingerprint()),
                         findings: &r.findings,
+                        evidence: r.evidence.as_ref(),
                     })
                     .collect(),
             };
@@ -105,8 +106,11 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                     .map(|t| format!(" — {}", t.location))
                     .unwrap_or_default();
                 writeln!(ctx.out, "{}{}", ctx.style.strong(&r.site.label()), table)?;
+                if let Some(line) = apparent_line(r) {
+                    writeln!(ctx.out, "  {}", ctx.style.dim(&line))?;
+                }
                 if r.findings.is_empty() {
-                    writeln!(ctx.out, "  healthy: files and tracking table agree")?;
+                    writeln!(ctx.out, "  healthy: files, tracking table and schema agree")?;
                 }
                 for f in &r.findings {
                     writeln!(
@@ -150,8 +154,14 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                         t.fingerprint()
                     )?;
                 }
+                if let Some(line) = apparent_line(r) {
+                    writeln!(ctx.out, "{}\n", line)?;
+                }
                 if r.findings.is_empty() {
-                    writeln!(ctx.out, "Healthy: files and tracking table agree.\n")?;
+                    writeln!(
+                        ctx.out,
+                        "Healthy: files, tracking table and schema agree.\n"
+                    )?;
                 }
                 for f in &r.findings {
                     writeln!(

@@ -5,6 +5,7 @@ mod diagnose;
 mod plan;
 mod playbooks;
 mod scan;
+mod snapshot;
 mod status;
 mod undo;
 
@@ -20,6 +21,8 @@ Examples:
   migdoctor plan . golang-migrate/undirty --param version=6 --out plan.json
   migdoctor apply plan.json --db postgres://app@db/prod
   migdoctor undo 20261122T101500.123Z-1a2b3c4d --db postgres://app@db/prod
+  migdoctor snapshot . --db postgres://app@db/prod --out state.json
+  migdoctor diagnose . --from-snapshot state.json     analyse an export offline
 
 Exit codes: 0 healthy or done, 1 findings at or above --fail-on, 2 usage or connection error.
 Passwords in URLs are shown as ***. NO_COLOR disables colour.";
@@ -51,6 +54,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Apply a saved plan (or a playbook with --yes) under the framework's lock.
     Apply(apply::ApplyArgs),
+    /// Export tracking tables and the live schema as JSON, for `diagnose --from-snapshot`.
+    Snapshot(snapshot::SnapshotArgs),
     /// Restore the tracking rows a backup holds.
     Undo(undo::UndoArgs),
     /// List or show the recovery playbooks.
@@ -66,6 +71,7 @@ pub async fn dispatch(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> any
         Command::Diagnose(a) => diagnose::run(&mut ctx, a).await,
         Command::Plan(a) => plan::run(&mut ctx, a).await,
         Command::Apply(a) => apply::run(&mut ctx, a).await,
+        Command::Snapshot(a) => snapshot::run(&mut ctx, a).await,
         Command::Undo(a) => undo::run(&mut ctx, a).await,
         Command::Playbooks(a) => playbooks::run(&mut ctx, a).await,
     }

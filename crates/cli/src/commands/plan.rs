@@ -1,14 +1,12 @@
 //! `migdoctor plan`: a reviewable recovery plan. Never writes to the database.
 
-use crate::context::{connect, load_project, resolve_url, select_site, Ctx};
+use crate::context::{inspect, Ctx, Inspection};
 use crate::exit;
 use crate::render::{json, plan_markdown, plan_text, Format};
 use anyhow::{bail, Context as _};
-use migdoctor_db::{Db, DbUrl, Mode};
-use migdoctor_engine::{
-    findings, load_history, plan, read_tracking, recommend, EngineError, PlanInput, Playbooks,
-};
-use migdoctor_model::{Adapter, Plan, Site, SourceTree};
+use migdoctor_db::Mode;
+use migdoctor_engine::{plan, recommend, EngineError, PlanInput, Playbooks};
+use migdoctor_model::Plan;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -21,7 +19,8 @@ pub struct PlanArgs {
     /// Playbook id (see `migdoctor playbooks list`); without it, the recommended plan for every
     /// finding that has a playbook.
     pub playbook: Option<String>,
-    /// Playbook parameter, e.g. --param version=6 (repeatable).
+    /// Playbook parameter, e.g. --param version=6 (repeatable). Parameters with a default from
+    /// schema evidence may be left out.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Also write the plan as JSON to this file, for `migdoctor apply FILE`.
@@ -40,12 +39,44 @@ pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<BTreeMap<String, St
     Ok(out)
 }
 
-/// Returns a plan for a named playbook on the one matching site, read through `db`.
-pub(crate) async fn plan_named(
-    db: &mut Db,
-    adapter: &dyn Adapter,
-    tree: &SourceTree,
-    site: &Site,
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Returns the index of the one site a named playbook applies to.
+fn site_for(ins: &Inspection, frameworks: &[String]) -> anyhow::Result<usize> {
+    let matching: Vec<usize> = ins
+        .project
+        .sites
+        .iter()
+        .enumerate()
+        .filter(|(_, (a, _))| frameworks.iter().any(|f| f == a.framework().id()))
+        .map(|(i, _)| i)
+        .collect();
+    match matching.as_slice() {
+        [] => bail!(
+            "no {} migrations found under {}\nhint: pass the project folder, or --site FOLDER",
+            frameworks.join("/"),
+            ins.project.root.display()
+        ),
+        [one] => Ok(*one),
+        many => {
+            let labels: Vec<String> = many
+                .iter()
+                .map(|&i| ins.project.sites[i].1.label())
+                .collect();
+            bail!(
+                "{} sites found ({}); name one with --site FOLDER",
+                many.len(),
+                labels.join(", ")
+            )
+        }
+    }
+}
+
+/// Returns the plan of playbook `id` for the one site it applies to.
+pub(crate) fn plan_named(
+    ins: &Inspection,
     playbooks: &Playbooks,
     id: &str,
     params: &BTreeMap<String, String>,
@@ -53,23 +84,30 @@ pub(crate) async fn plan_named(
     let pb = playbooks
         .get(id)
         .ok_or_else(|| EngineError::UnknownPlaybook(id.to_string()))?;
-    let history = load_history(adapter, tree, site)?;
-    let tracking = read_tracking(db, adapter, site).await?;
-    let found = findings(&history, Some(&tracking), playbooks);
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let url = db.url().redacted().to_string();
-    let input = PlanInput {
+    let i = site_for(ins, &pb.frameworks)?;
+    let (adapter, _) = ins.project.sites[i];
+    let report = &ins.reports[i];
+    let (Some(tracking), Some(facts)) = (&report.tracking, &ins.facts) else {
+        bail!("plan needs the database whose tracking table it repairs\nhint: pass --db URL or set DATABASE_URL");
+    };
+    let url = ins
+        .url
+        .as_ref()
+        .map(|u| u.redacted().to_string())
+        .unwrap_or_default();
+    let now = now();
+    Ok(plan(&PlanInput {
         playbook: pb,
         params,
         adapter,
-        history: &history,
-        tracking: &tracking,
-        findings: &found,
-        facts: db.facts(),
+        history: &report.history,
+        tracking,
+        findings: &report.findings,
+        evidence: report.evidence.as_ref(),
+        facts,
         url: &url,
         now: &now,
-    };
-    Ok(plan(&input)?)
+    })?)
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
@@ -83,56 +121,41 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
         args.path = PathBuf::from(".");
     }
     let params = parse_params(&args.params)?;
-    let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
-    let mut project = load_project(&args.path, &ctx.global, explicit.as_ref())?;
-    let Some(url) = resolve_url(ctx, &project.root, &project.sites)? else {
+    if args.playbook.is_none() && !params.is_empty() {
+        bail!("--param needs a playbook; name one, e.g. `migdoctor plan . golang-migrate/undirty --param version=6`");
+    }
+    let ins = inspect(ctx, &args.path, Mode::ReadOnly, None, false).await?;
+    if ins.facts.is_none() {
         bail!("plan needs the database whose tracking table it repairs\nhint: pass --db URL or set DATABASE_URL");
-    };
-    let mut db = connect(ctx, &url, Mode::ReadOnly).await?;
-
+    }
     let mut plans = Vec::new();
     let mut decisions = Vec::new();
     if let Some(id) = &args.playbook {
-        let pb = playbooks
-            .get(id)
-            .ok_or_else(|| EngineError::UnknownPlaybook(id.clone()))?;
-        project
-            .sites
-            .retain(|(a, _)| pb.frameworks.iter().any(|f| f == a.framework().id()));
-        let (adapter, site) = select_site(&project)?;
-        plans.push(
-            plan_named(
-                &mut db,
-                adapter,
-                &project.tree,
-                &site,
-                &playbooks,
-                id,
-                &params,
-            )
-            .await?,
-        );
+        plans.push(plan_named(&ins, &playbooks, id, &params)?);
     } else {
-        if !params.is_empty() {
-            bail!("--param needs a playbook; name one, e.g. `migdoctor plan . golang-migrate/undirty --param version=6`");
-        }
-        for (adapter, site) in &project.sites {
-            let history = load_history(*adapter, &project.tree, site)?;
-            let tracking = read_tracking(&mut db, *adapter, site).await?;
-            let found = findings(&history, Some(&tracking), &playbooks);
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let url_s = url.redacted().to_string();
-            let empty = BTreeMap::new();
-            let first = playbooks.all().first().context("no playbooks loaded")?;
+        let url = ins
+            .url
+            .as_ref()
+            .map(|u| u.redacted().to_string())
+            .unwrap_or_default();
+        let now = now();
+        let empty = BTreeMap::new();
+        let first = playbooks.all().first().context("no playbooks loaded")?;
+        for (i, (adapter, site)) in ins.project.sites.iter().enumerate() {
+            let report = &ins.reports[i];
+            let (Some(tracking), Some(facts)) = (&report.tracking, &ins.facts) else {
+                continue;
+            };
             let base = PlanInput {
                 playbook: first,
                 params: &empty,
                 adapter: *adapter,
-                history: &history,
-                tracking: &tracking,
-                findings: &found,
-                facts: db.facts(),
-                url: &url_s,
+                history: &report.history,
+                tracking,
+                findings: &report.findings,
+                evidence: report.evidence.as_ref(),
+                facts,
+                url: &url,
                 now: &now,
             };
             let rec = recommend(&base, &playbooks);
@@ -140,7 +163,6 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
             decisions.extend(rec.decisions.into_iter().map(|e| (site.label(), e)));
         }
     }
-    db.close().await;
 
     if let Some(path) = &args.out {
         match plans.as_slice() {

@@ -1,7 +1,9 @@
 //! `migdoctor status`: one line per site.
 
-use super::diagnose::{findings_exit, inspect_project};
+use super::diagnose::findings_exit;
+use crate::context::inspect;
 use crate::render::{json, md_table, table, Format};
+use migdoctor_db::Mode;
 use migdoctor_model::{Finding, FindingCode, TrackingKind};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -24,11 +26,14 @@ struct Line {
     applied: Option<String>,
     dirty: Option<bool>,
     pending: Option<usize>,
+    apparent: Option<String>,
     findings: usize,
 }
 
 pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow::Result<i32> {
-    let (_, _, reports) = inspect_project(ctx, &args.path).await?;
+    let reports = inspect(ctx, &args.path, Mode::ReadOnly, None, false)
+        .await?
+        .reports;
     let mut lines = Vec::new();
     for r in &reports {
         let pending = r
@@ -62,6 +67,18 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
             applied,
             dirty,
             pending: r.tracking.as_ref().map(|_| pending.unwrap_or(0)),
+            apparent: r.evidence.as_ref().map(|e| {
+                let v = e
+                    .apparent
+                    .version
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into());
+                format!(
+                    "{v} ({})",
+                    format!("{:?}", e.apparent.confidence).to_lowercase()
+                )
+            }),
             findings: r
                 .findings
                 .iter()
@@ -91,6 +108,7 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                     })
                     .unwrap_or_else(|| "-".into()),
                 dash(l.pending.map(|p| p.to_string())),
+                dash(l.apparent.clone()),
                 l.findings.to_string(),
             ]
         })
