@@ -3,6 +3,7 @@
 mod apply_faults;
 mod bad_input;
 mod cli_flow;
+mod evidence;
 mod example;
 mod golang_migrate;
 

@@ -78,6 +78,26 @@ impl Raw {
         r.unwrap_or_else(|e| panic!("setup SQL failed: {e}\n{sql}"));
     }
 
+    /// Runs SQL (one or more statements) the way golang-migrate's driver sends a migration file,
+    /// and returns the error text if it failed: one multi-statement Exec (PostgreSQL runs it as
+    /// one implicit transaction; MySQL runs statements until the first error), and on SQLite
+    /// inside BEGIN … COMMIT (database/sqlite3/sqlite3.go executeQuery).
+    pub async fn run_migration(&mut self, sql: &str) -> Option<String> {
+        let r = match self {
+            Raw::Pg(c) => c.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
+            Raw::My(c) => c.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
+            Raw::Lite(c) => {
+                let wrapped = format!("BEGIN;\n{sql}\nCOMMIT;");
+                let r = c.execute(sqlx::raw_sql(&wrapped)).await.map(|_| ());
+                if r.is_err() {
+                    let _ = c.execute(sqlx::raw_sql("ROLLBACK")).await;
+                }
+                r
+            }
+        };
+        r.err().map(|e| e.to_string())
+    }
+
     /// Returns the first column of the first row as text.
     pub async fn text(&mut self, sql: &str) -> Option<String> {
         match self {

@@ -13,6 +13,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../playbooks/golang-migrate/undirty.toml"),
     ),
     (
+        "golang-migrate/force.toml",
+        include_str!("../../../playbooks/golang-migrate/force.toml"),
+    ),
+    (
         "golang-migrate/rebuild-tracking.toml",
         include_str!("../../../playbooks/golang-migrate/rebuild-tracking.toml"),
     ),

@@ -82,6 +82,12 @@ pub fn plan_text(out: &mut dyn Write, plan: &Plan, style: &Style) -> std::io::Re
             writeln!(out, "      {}", style.dim(e))?;
         }
     }
+    if !plan.evidence.is_empty() {
+        writeln!(out, "\n{}", style.strong("Evidence"))?;
+        for e in &plan.evidence {
+            writeln!(out, "  {}", e.replace('\n', "\n    "))?;
+        }
+    }
     if !plan.choices.is_empty() {
         writeln!(out, "\n{}", style.strong("Choices"))?;
         for c in &plan.choices {
@@ -187,6 +193,12 @@ pub fn plan_markdown(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
         }
     }
     writeln!(out, "\n## What this does\n\n{}", plan.summary)?;
+    if !plan.evidence.is_empty() {
+        writeln!(out, "\n## Evidence\n")?;
+        for e in &plan.evidence {
+            writeln!(out, "- {}", e.replace('\n', "\n  "))?;
+        }
+    }
     if !plan.choices.is_empty() {
         writeln!(out, "\n## Choices\n")?;
         let rows: Vec<Vec<String>> = plan
