@@ -47,7 +47,11 @@ pub fn tracked_applied(history: &History, tracking: &TrackingState) -> Option<Ve
                 .map(|m| m.id.clone())
                 .collect(),
         ),
-        _ => Some(tracking.entries.iter().map(|e| e.id.clone()).collect()),
+        TrackingKind::Heads => {
+            let rows: Vec<MigrationId> = tracking.entries.iter().map(|e| e.id.clone()).collect();
+            Some(history.ancestors_inclusive(&rows).into_iter().collect())
+        }
+        TrackingKind::Ledger => Some(tracking.entries.iter().map(|e| e.id.clone()).collect()),
     }
 }
 
@@ -208,13 +212,59 @@ pub fn diagnose_files(history: &History) -> Vec<Finding> {
         }
     }
 
+    for cycle in history.cycles() {
+        let list: Vec<&str> = cycle.iter().map(MigrationId::as_str).collect();
+        out.push(
+            new(
+                FindingCode::Cycle,
+                Severity::Error,
+                format!("the migration graph has a cycle: {}", list.join(" → ")),
+            )
+            .migrations(cycle.clone()),
+        );
+    }
+    for (child, parent) in history.dangling_parents() {
+        out.push(
+            new(
+                FindingCode::DanglingDependency,
+                Severity::Error,
+                format!("{child} depends on {parent}, which no file defines"),
+            )
+            .migrations([child.clone()])
+            .evidence(format!("missing: {parent}")),
+        );
+    }
+    if fw == crate::Framework::Alembic {
+        let heads = history.heads();
+        if heads.len() > 1 {
+            let list: Vec<&str> = heads.iter().map(MigrationId::as_str).collect();
+            let mut f = new(
+                FindingCode::MultipleHeads,
+                Severity::Warning,
+                format!(
+                    "{} head revisions ({}): `alembic upgrade head` fails with \"Multiple head revisions are present for given argument 'head'\"",
+                    heads.len(),
+                    list.join(", ")
+                ),
+            )
+            .migrations(heads.clone());
+            for h in &heads {
+                if let Some(m) = history.get(h) {
+                    if let Some(file) = m.files.first() {
+                        f = f.evidence(format!("head {h}: {file}"));
+                    }
+                }
+            }
+            out.push(f.evidence("fix: `alembic merge heads` (migdoctor plan shows the merge revision it would write)"));
+        }
+    }
     let no_down: Vec<MigrationId> = history
         .migrations
         .iter()
         .filter(|m| !m.has_down)
         .map(|m| m.id.clone())
         .collect();
-    if !no_down.is_empty() {
+    if !no_down.is_empty() && fw == crate::Framework::GolangMigrate {
         let list: Vec<&str> = no_down.iter().map(MigrationId::as_str).collect();
         out.push(
             new(
@@ -290,8 +340,66 @@ fn tracking_findings(
         return;
     }
 
-    if let TrackingKind::Version { version, dirty } = &tracking.kind {
-        diagnose_version(history, tracking, version.as_ref(), *dirty, out);
+    match &tracking.kind {
+        TrackingKind::Version { version, dirty } => diagnose_version(history, tracking, version.as_ref(), *dirty, out),
+        TrackingKind::Heads => diagnose_heads(history, tracking, out),
+        TrackingKind::Ledger => {}
+    }
+}
+
+fn diagnose_heads(history: &History, tracking: &TrackingState, out: &mut Vec<Finding>) {
+    let site = history.site.label();
+    let fw = history.framework();
+    let table = &tracking.location;
+    let mut known = Vec::new();
+    for e in &tracking.entries {
+        if history.get(&e.id).is_some() {
+            known.push(e.id.clone());
+            continue;
+        }
+        out.push(
+            Finding::new(
+                FindingCode::UnknownTracked,
+                Severity::Error,
+                fw,
+                site.clone(),
+                format!("Can't locate revision identified by '{}': {table} names a revision no file defines (database ahead of code, a deleted file, or another branch)", e.id),
+            )
+            .migrations([e.id.clone()])
+            .evidence(format!("{table} row {}: version_num = '{}'", e.row + 1, e.id)),
+        );
+    }
+    // A row that is an ancestor of another row is not a valid stamp.
+    for a in &known {
+        for b in &known {
+            if a != b && history.ancestors_inclusive(std::slice::from_ref(b)).contains(a) {
+                out.push(
+                    Finding::new(
+                        FindingCode::DuplicateRows,
+                        Severity::Error,
+                        fw,
+                        site.clone(),
+                        format!("{table} holds {a} and its descendant {b}: not a valid stamp (Alembic stores heads only)"),
+                    )
+                    .migrations([a.clone(), b.clone()]),
+                );
+            }
+        }
+    }
+    let applied = history.ancestors_inclusive(&known);
+    let pending: Vec<MigrationId> = history.order().into_iter().filter(|id| !applied.contains(id)).collect();
+    if !pending.is_empty() {
+        let list: Vec<&str> = pending.iter().map(MigrationId::as_str).collect();
+        out.push(
+            Finding::new(
+                FindingCode::Pending,
+                Severity::Info,
+                fw,
+                site,
+                format!("{} revision(s) pending: {}", pending.len(), abbreviate(&list, 10)),
+            )
+            .migrations(pending),
+        );
     }
 }
 

@@ -216,6 +216,10 @@ pub enum Confidence {
 pub struct ApparentState {
     /// The last migration whose effects are all present (`None`: nothing ran).
     pub version: Option<MigrationId>,
+    /// For a graph: the present migrations no other present migration descends from, one per
+    /// branch (for a linear history, `version` alone).
+    #[serde(default)]
+    pub heads: Vec<MigrationId>,
     /// How sure.
     pub confidence: Confidence,
     /// Why not higher.
@@ -553,7 +557,8 @@ pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
         ev.status = status_of(met, unmet);
         migrations.push(ev);
     }
-    let apparent = apparent_state(&migrations, live);
+    let mut apparent = apparent_state(&migrations, live);
+    apparent.heads = apparent_heads(history, &migrations);
     let unexplained = unexplained(&replay, &namer, live);
     SiteEvidence {
         migrations,
@@ -611,9 +616,30 @@ fn apparent_state(evidence: &[Evidence], live: &LiveSchema) -> ApparentState {
     }
     ApparentState {
         version: last_present.map(|i| evidence[i].migration.clone()),
+        heads: Vec::new(),
         confidence,
         reasons,
     }
+}
+
+/// Returns the present migrations (Unknown ones count as present when something after them is)
+/// that no other present migration descends from.
+fn apparent_heads(history: &History, evidence: &[Evidence]) -> Vec<MigrationId> {
+    let present: BTreeSet<&MigrationId> = evidence
+        .iter()
+        .filter(|e| e.status == EvidenceStatus::Present)
+        .map(|e| &e.migration)
+        .collect();
+    let mut covered: BTreeSet<MigrationId> = BTreeSet::new();
+    for p in &present {
+        let anc = history.ancestors_inclusive(&[(*p).clone()]);
+        covered.extend(anc.into_iter().filter(|a| a != *p));
+    }
+    history
+        .order()
+        .into_iter()
+        .filter(|id| present.contains(id) && !covered.contains(id))
+        .collect()
 }
 
 fn unexplained(replay: &Replay, n: &Namer<'_>, live: &LiveSchema) -> Vec<String> {

@@ -238,6 +238,13 @@ pub struct Migration {
     /// Migrations this one replaces (squashes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<MigrationId>,
+    /// Extra dependencies that must run first but are not graph parents (Alembic
+    /// `depends_on`; may name a branch label).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<MigrationId>,
+    /// Branch labels (Alembic `branch_labels`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// Checksum as the framework computes it, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
@@ -257,6 +264,8 @@ impl Migration {
             files: Vec::new(),
             parents: Vec::new(),
             replaces: Vec::new(),
+            depends_on: Vec::new(),
+            labels: Vec::new(),
             checksum: None,
             has_down: false,
             statements: Vec::new(),
@@ -362,9 +371,11 @@ impl History {
             .collect()
     }
 
-    /// Returns (child, missing parent) pairs for parents that name no migration.
+    /// Returns (child, missing parent) pairs for parents and dependencies that name no
+    /// migration (a dependency may also name a branch label).
     pub fn dangling_parents(&self) -> Vec<(MigrationId, MigrationId)> {
         let idx = self.index();
+        let labels: BTreeSet<&str> = self.migrations.iter().flat_map(|m| m.labels.iter().map(String::as_str)).collect();
         let mut out = Vec::new();
         for m in &self.migrations {
             for p in &m.parents {
@@ -372,8 +383,43 @@ impl History {
                     out.push((m.id.clone(), p.clone()));
                 }
             }
+            for d in &m.depends_on {
+                if !idx.contains_key(d) && !labels.contains(d.as_str()) {
+                    out.push((m.id.clone(), d.clone()));
+                }
+            }
         }
         out
+    }
+
+    /// Returns `ids` and everything they depend on (parents and dependencies, transitively).
+    pub fn ancestors_inclusive(&self, ids: &[MigrationId]) -> BTreeSet<MigrationId> {
+        let idx = self.index();
+        let label_of: BTreeMap<&str, &MigrationId> = self
+            .migrations
+            .iter()
+            .flat_map(|m| m.labels.iter().map(move |l| (l.as_str(), &m.id)))
+            .collect();
+        let mut seen: BTreeSet<MigrationId> = BTreeSet::new();
+        let mut stack: Vec<MigrationId> = ids.to_vec();
+        while let Some(id) = stack.pop() {
+            let id = match idx.get(&id) {
+                Some(_) => id,
+                None => match label_of.get(id.as_str()) {
+                    Some(real) => (*real).clone(),
+                    None => continue,
+                },
+            };
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(&i) = idx.get(&id) {
+                let m = &self.migrations[i];
+                stack.extend(m.parents.iter().cloned());
+                stack.extend(m.depends_on.iter().cloned());
+            }
+        }
+        seen
     }
 
     /// Returns ids declared by more than one migration entry.
