@@ -1,0 +1,266 @@
+//! Reading Alembic revision files with a real Python parser.
+
+use crate::ops::upgrade_statements;
+use crate::pyast::{line_of, str_list};
+use migdoctor_model::{
+    AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId, Site, SourceFile,
+    SourceTree,
+};
+use rustpython_parser::ast::{self, Expr, Stmt};
+use rustpython_parser::{parse, Mode};
+use std::collections::BTreeMap;
+
+/// Returns nothing; the module-level facts of one revision file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevisionFile {
+    /// `revision`.
+    pub revision: Option<String>,
+    /// `down_revision` (empty for a base).
+    pub down: Vec<String>,
+    /// `branch_labels`.
+    pub labels: Vec<String>,
+    /// `depends_on`.
+    pub depends_on: Vec<String>,
+    /// First line of the module docstring.
+    pub message: Option<String>,
+}
+
+fn target_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Returns the module-level identifiers of a parsed revision, or why one is not a literal.
+pub fn revision_facts(body: &[Stmt]) -> Result<RevisionFile, String> {
+    let mut rf = RevisionFile::default();
+    for (i, s) in body.iter().enumerate() {
+        let (name, value) = match s {
+            Stmt::Assign(a) if a.targets.len() == 1 => (target_name(&a.targets[0]), Some(a.value.as_ref())),
+            Stmt::AnnAssign(a) => (target_name(&a.target), a.value.as_deref()),
+            Stmt::Expr(e) if i == 0 => {
+                if let Expr::Constant(ast::ExprConstant { value: ast::Constant::Str(doc), .. }) = e.value.as_ref() {
+                    rf.message = doc.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let (Some(name), Some(value)) = (name, value) else { continue };
+        if !matches!(name, "revision" | "down_revision" | "branch_labels" | "depends_on") {
+            continue;
+        }
+        let list = str_list(value).ok_or_else(|| format!("{name} is not a literal string, tuple or None"))?;
+        let list = list.unwrap_or_default();
+        match name {
+            "revision" => rf.revision = list.first().cloned(),
+            "down_revision" => rf.down = list,
+            "branch_labels" => rf.labels = list,
+            _ => rf.depends_on = list,
+        }
+    }
+    Ok(rf)
+}
+
+/// Returns the folders that hold revisions (newline-separated in `version_locations`).
+pub fn locations(site: &Site) -> Vec<String> {
+    match site.config.get("version_locations") {
+        Some(v) => v.lines().map(str::to_string).collect(),
+        None => vec![if site.root.is_empty() { "versions".into() } else { format!("{}/versions", site.root) }],
+    }
+}
+
+fn dialect_hint(site: &Site) -> Option<Dialect> {
+    match site.config.get("dialect").map(String::as_str) {
+        Some("postgres") => Some(Dialect::Postgres),
+        Some("mysql") => Some(Dialect::Mysql),
+        Some("sqlite") => Some(Dialect::Sqlite),
+        _ => None,
+    }
+}
+
+pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
+    if let Some(err) = site.config.get("config_error") {
+        return Err(AdapterError::UnreadableFile {
+            path: site.config.get("config_file").cloned().unwrap_or_default(),
+            reason: err.clone(),
+        });
+    }
+    let recursive = site.config.get("recursive_version_locations").is_some_and(|v| v == "true");
+    let dialect = dialect_hint(site);
+    let mut history = History::new(site.clone());
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for loc in locations(site) {
+        let files: Vec<&str> = if recursive {
+            let prefix = format!("{loc}/");
+            tree.paths().filter(|p| p.starts_with(&prefix)).collect()
+        } else {
+            tree.files_in(&loc)
+        };
+        for path in files {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            // alembic/script/base.py: _sourceless_rev_file / _is_rev_file skip these.
+            if !name.ends_with(".py") || name.starts_with("__init__") || name.starts_with(".#") {
+                continue;
+            }
+            let text = match tree.get(path) {
+                Some(SourceFile::Bytes(b)) => match std::str::from_utf8(b) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        let line = 1 + b[..e.valid_up_to()].iter().filter(|&&c| c == b'\n').count();
+                        history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("not valid UTF-8 at line {line}; Alembic cannot import it") });
+                        continue;
+                    }
+                },
+                Some(SourceFile::Unreadable(reason)) => {
+                    return Err(AdapterError::UnreadableFile { path: path.into(), reason: reason.clone() });
+                }
+                Some(SourceFile::TooLarge(n)) => {
+                    history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("{n} bytes is too large to read") });
+                    continue;
+                }
+                None => continue,
+            };
+            let module = match parse(text, Mode::Module, path) {
+                Ok(ast::Mod::Module(m)) => m,
+                Ok(_) => continue,
+                Err(e) => {
+                    let line = line_of(text, usize::from(e.offset));
+                    history.problems.push(HistoryProblem::InvalidFile {
+                        file: path.into(),
+                        reason: format!("Python syntax error at line {line}: {}; Alembic fails to load the whole folder", e.error),
+                    });
+                    continue;
+                }
+            };
+            let facts = match revision_facts(&module.body) {
+                Ok(f) => f,
+                Err(reason) => {
+                    history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason });
+                    continue;
+                }
+            };
+            let Some(rev) = facts.revision.clone() else {
+                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: "defines no module-level `revision`".into() });
+                continue;
+            };
+            if rev.contains(['@', '-', '+', ':']) || rev.is_empty() {
+                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("revision id {rev:?} contains a character Alembic refuses (@ - + :)") });
+            }
+            if facts.down.contains(&rev) {
+                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("down_revision points to its own revision {rev}") });
+            }
+            by_id.entry(rev.clone()).or_default().push(path.to_string());
+            let stem = name.trim_end_matches(".py");
+            let mut m = Migration::new(rev.clone(), facts.message.clone().unwrap_or_else(|| stem.trim_start_matches(rev.as_str()).trim_start_matches('_').to_string()));
+            m.files.push(path.to_string());
+            m.parents = facts.down.iter().map(|d| MigrationId(d.clone())).collect();
+            m.depends_on = facts.depends_on.iter().map(|d| MigrationId(d.clone())).collect();
+            m.labels = facts.labels.clone();
+            m.has_down = true;
+            for s in &module.body {
+                if let Stmt::FunctionDef(f) = s {
+                    if f.name.as_str() == "upgrade" {
+                        m.statements = upgrade_statements(path, text, &f.body, dialect);
+                    }
+                }
+            }
+            history.migrations.push(m);
+        }
+    }
+    for (id, files) in by_id {
+        if files.len() > 1 {
+            history.problems.push(HistoryProblem::Collision { id: MigrationId(id), files });
+        }
+    }
+    // Keep the first file of a duplicated id so the graph stays a graph.
+    let mut seen = std::collections::BTreeSet::new();
+    history.migrations.retain(|m| seen.insert(m.id.clone()));
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migdoctor_model::{Framework, SchemaEffect, StatementKind};
+
+    const REV: &str = r#""""add email
+
+Revision ID: b2
+"""
+from typing import Sequence, Union
+from alembic import op
+import sqlalchemy as sa
+
+revision: str = "b2"
+down_revision: Union[str, None] = "a1"
+branch_labels = None
+depends_on = ("x9",)
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("email", sa.String(200), nullable=True))
+    op.create_index(op.f("ix_users_email"), "users", ["email"], unique=True)
+    with op.batch_alter_table("posts", schema="blog") as batch_op:
+        batch_op.alter_column("body", new_column_name="content")
+        batch_op.drop_column("legacy")
+    op.execute("ALTER TABLE users ADD COLUMN nickname text; UPDATE users SET nickname = name")
+    for t in ("a", "b"):
+        op.drop_table(t)
+    op.bulk_insert(sa.table("users"), [{"id": 1}])
+
+
+def downgrade() -> None:
+    op.drop_column("users", "email")
+"#;
+
+    fn site() -> Site {
+        Site::new(Framework::Alembic, "alembic")
+    }
+
+    #[test]
+    fn reads_identifiers_and_upgrade_effects() {
+        let tree = SourceTree::new().with_file("alembic/versions/b2_add_email.py", REV);
+        let h = load_history(&tree, &site()).unwrap();
+        assert!(h.problems.is_empty(), "{:?}", h.problems);
+        let m = &h.migrations[0];
+        assert_eq!(m.id.as_str(), "b2");
+        assert_eq!(m.name, "add email");
+        assert_eq!(m.parents, vec![MigrationId::from("a1")]);
+        assert_eq!(m.depends_on, vec![MigrationId::from("x9")]);
+        let effects: Vec<&SchemaEffect> = m.effects().collect();
+        assert_eq!(effects[0], &SchemaEffect::AddColumn { table: migdoctor_model::QName::new("users"), column: "email".into() });
+        assert!(matches!(effects[1], SchemaEffect::CreateIndex { index, unique: true, .. } if index.name == "ix_users_email"));
+        assert!(matches!(effects[2], SchemaEffect::RenameColumn { table, to, .. } if table.schema.as_deref() == Some("blog") && to == "content"));
+        assert!(matches!(effects[3], SchemaEffect::DropColumn { column, .. } if column == "legacy"));
+        assert!(matches!(effects[4], SchemaEffect::AddColumn { column, .. } if column == "nickname"));
+        let kinds: Vec<StatementKind> = m.statements.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds[kinds.len() - 2..], [StatementKind::Opaque, StatementKind::Data]);
+        // op.execute's statements keep their line in the revision file
+        let exec = m.statements.iter().find(|s| s.sql.contains("nickname text")).unwrap();
+        assert_eq!(exec.line, 21);
+        let opaque = &m.statements[m.statements.len() - 2];
+        assert_eq!(opaque.line, 22);
+    }
+
+    #[test]
+    fn bad_files_are_problems_naming_file_and_line() {
+        let tree = SourceTree::new()
+            .with_file("alembic/versions/bad.py", "revision = 'x'\ndef upgrade(:\n    pass\n")
+            .with_file("alembic/versions/norev.py", "x = 1\n")
+            .with_file("alembic/versions/self.py", "revision = 's'\ndown_revision = 's'\n")
+            .with_file("alembic/versions/dyn.py", "revision = make_id()\n")
+            .with_file("alembic/versions/d1.py", "revision = 'd'\ndown_revision = None\n")
+            .with_file("alembic/versions/d2.py", "revision = 'd'\ndown_revision = None\n")
+            .with_file("alembic/versions/__init__.py", "");
+        let h = load_history(&tree, &site()).unwrap();
+        let text = format!("{:?}", h.problems);
+        assert!(text.contains("syntax error at line 2"), "{text}");
+        assert!(text.contains("defines no module-level `revision`"));
+        assert!(text.contains("points to its own revision"));
+        assert!(text.contains("not a literal"));
+        assert!(matches!(h.problems.last(), Some(HistoryProblem::Collision { id, .. }) if id.as_str() == "d"));
+        assert_eq!(h.cycles(), vec![vec![MigrationId::from("s")]]);
+    }
+}
