@@ -7,7 +7,18 @@ use migdoctor_model::{Framework, Site, SourceTree};
 use rustpython_parser::ast::{self, Expr, Stmt};
 use std::collections::BTreeMap;
 
-const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", "third_party", ".venv", "venv", "__pycache__", ".tox", "site-packages"];
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    "third_party",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    "site-packages",
+];
 
 fn skipped(path: &str) -> bool {
     path.split('/').any(|c| SKIPPED_DIRS.contains(&c))
@@ -19,7 +30,11 @@ fn dir_of(path: &str) -> &str {
 
 /// Returns `rel` joined to `base` and normalised (`.`/`..` resolved); absolute paths stay.
 pub fn join(base: &str, rel: &str) -> String {
-    let joined = if rel.starts_with('/') || base.is_empty() { rel.to_string() } else { format!("{base}/{rel}") };
+    let joined = if rel.starts_with('/') || base.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{base}/{rel}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for c in joined.split('/') {
         match c {
@@ -54,7 +69,9 @@ pub fn sqlalchemy_url(url: &str) -> Option<String> {
 /// call in `env.py` (normally `context.configure(...)`).
 pub fn env_settings(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(ast::Mod::Module(m)) = rustpython_parser::parse(text, rustpython_parser::Mode::Module, "env.py") else {
+    let Ok(ast::Mod::Module(m)) =
+        rustpython_parser::parse(text, rustpython_parser::Mode::Module, "env.py")
+    else {
         return out;
     };
     fn expr(e: &Expr, out: &mut BTreeMap<String, String>) {
@@ -110,11 +127,20 @@ fn split_locations(raw: &str, separator: Option<&str>) -> Vec<String> {
         // legacy default: spaces and/or commas (and the newlines of multi-line values)
         _ => raw.split(|c: char| c == ',' || c.is_whitespace()).collect(),
     };
-    parts.into_iter().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn finish_site(tree: &SourceTree, mut site: Site) -> Site {
-    let env = if site.root.is_empty() { "env.py".to_string() } else { format!("{}/env.py", site.root) };
+    let env = if site.root.is_empty() {
+        "env.py".to_string()
+    } else {
+        format!("{}/env.py", site.root)
+    };
     if let Some(text) = tree.bytes(&env).and_then(|b| std::str::from_utf8(b).ok()) {
         for (k, v) in env_settings(text) {
             site.config.insert(k, v);
@@ -130,7 +156,9 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
-        let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else { continue };
+        let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else {
+            continue;
+        };
         let here = dir_of(path);
         if name == "alembic.ini" || (name.ends_with(".ini") && text.contains("script_location")) {
             let ini = Ini::parse(text);
@@ -138,7 +166,9 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             // that values built from it are not joined to the folder a second time.
             let extra: BTreeMap<String, String> = [("here".to_string(), format!("/{here}"))].into();
             for section in ini.sections.keys() {
-                let Some(sl) = ini.get(section, "script_location", &extra) else { continue };
+                let Some(sl) = ini.get(section, "script_location", &extra) else {
+                    continue;
+                };
                 let mut site = Site::new(Framework::Alembic, "");
                 site.origin = format!("{path} [{section}]");
                 site.config.insert("config_file".into(), path.to_string());
@@ -155,43 +185,65 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
                 if let Some(v) = ini.get(section, "version_locations", &extra) {
                     match v {
                         Ok(v) => {
-                            let locs: Vec<String> = split_locations(&v, sep.as_deref()).iter().map(|l| join(here, l)).collect();
-                            site.config.insert("version_locations".into(), locs.join("\n"));
+                            let locs: Vec<String> = split_locations(&v, sep.as_deref())
+                                .iter()
+                                .map(|l| join(here, l))
+                                .collect();
+                            site.config
+                                .insert("version_locations".into(), locs.join("\n"));
                         }
                         Err(e) => err = err.or(Some(format!("[{section}] version_locations: {e}"))),
                     }
                 }
                 if let Some(Ok(r)) = ini.get(section, "recursive_version_locations", &extra) {
-                    site.config.insert("recursive_version_locations".into(), r.to_lowercase());
+                    site.config
+                        .insert("recursive_version_locations".into(), r.to_lowercase());
                 }
                 match ini.get(section, "sqlalchemy.url", &extra) {
                     Some(Ok(url)) => {
                         if let Some(u) = sqlalchemy_url(&url) {
                             site.config.insert("database_url".into(), u);
-                            site.config.insert("database_url_file".into(), path.to_string());
+                            site.config
+                                .insert("database_url_file".into(), path.to_string());
                         }
                     }
                     Some(Err(e)) => err = err.or(Some(format!("[{section}] sqlalchemy.url: {e}"))),
                     None => {}
                 }
                 if let Some(e) = err {
-                    site.config.insert("config_error".into(), format!("{path}: {e}"));
+                    site.config
+                        .insert("config_error".into(), format!("{path}: {e}"));
                 }
                 let key = format!("{}#{path}#{section}", site.root);
                 sites.insert(key, finish_site(tree, site));
             }
         } else if name == "pyproject.toml" && text.contains("[tool.alembic]") {
-            let Ok(value) = text.parse::<toml::Table>() else { continue };
-            let Some(cfg) = value.get("tool").and_then(|t| t.get("alembic")).and_then(|a| a.as_table()) else { continue };
-            let Some(sl) = cfg.get("script_location").and_then(|v| v.as_str()) else { continue };
+            let Ok(value) = text.parse::<toml::Table>() else {
+                continue;
+            };
+            let Some(cfg) = value
+                .get("tool")
+                .and_then(|t| t.get("alembic"))
+                .and_then(|a| a.as_table())
+            else {
+                continue;
+            };
+            let Some(sl) = cfg.get("script_location").and_then(|v| v.as_str()) else {
+                continue;
+            };
             let here_abs = format!("/{here}");
             let sl = sl.replace("%(here)s", &here_abs);
             let mut site = Site::new(Framework::Alembic, join(here, &sl));
             site.origin = format!("{path} [tool.alembic]");
             site.config.insert("config_file".into(), path.to_string());
             if let Some(locs) = cfg.get("version_locations").and_then(|v| v.as_array()) {
-                let locs: Vec<String> = locs.iter().filter_map(|l| l.as_str()).map(|l| join(here, &l.replace("%(here)s", &here_abs))).collect();
-                site.config.insert("version_locations".into(), locs.join("\n"));
+                let locs: Vec<String> = locs
+                    .iter()
+                    .filter_map(|l| l.as_str())
+                    .map(|l| join(here, &l.replace("%(here)s", &here_abs)))
+                    .collect();
+                site.config
+                    .insert("version_locations".into(), locs.join("\n"));
             }
             let key = format!("{}#{path}", site.root);
             sites.insert(key, finish_site(tree, site));
@@ -204,11 +256,18 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             continue;
         }
         let dir = dir_of(path).to_string();
-        let versions = if dir.is_empty() { "versions/".to_string() } else { format!("{dir}/versions/") };
+        let versions = if dir.is_empty() {
+            "versions/".to_string()
+        } else {
+            format!("{dir}/versions/")
+        };
         if roots.contains(&dir) || !tree.paths().any(|p| p.starts_with(&versions)) {
             continue;
         }
-        let is_alembic = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()).is_some_and(|t| t.contains("alembic"));
+        let is_alembic = tree
+            .bytes(path)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .is_some_and(|t| t.contains("alembic"));
         if is_alembic {
             let mut site = Site::new(Framework::Alembic, dir.clone());
             site.origin = "env.py beside versions/ (no alembic.ini found)".into();
@@ -235,21 +294,48 @@ mod tests {
             .with_file("worker/alembic/env.py", "import alembic\n")
             .with_file("broken/alembic.ini", "[alembic]\nscript_location = %(nowhere)s/x\n");
         let sites = detect(&tree);
-        let api = sites.iter().find(|s| s.root == "services/api/migrations").unwrap();
-        assert_eq!(api.config["version_locations"], "services/api/migrations/versions\nservices/api/extra");
-        assert_eq!(api.config["database_url"], "postgres://app:pw@localhost/api");
+        let api = sites
+            .iter()
+            .find(|s| s.root == "services/api/migrations")
+            .unwrap();
+        assert_eq!(
+            api.config["version_locations"],
+            "services/api/migrations/versions\nservices/api/extra"
+        );
+        assert_eq!(
+            api.config["database_url"],
+            "postgres://app:pw@localhost/api"
+        );
         assert_eq!(api.config["version_table"], "api_versions");
         assert_eq!(api.config["version_table_schema"], "ops");
-        assert!(sites.iter().any(|s| s.root == "worker/alembic" && s.origin.contains("pyproject")));
-        let broken = sites.iter().find(|s| s.config.get("config_file").is_some_and(|f| f.starts_with("broken"))).unwrap();
+        assert!(sites
+            .iter()
+            .any(|s| s.root == "worker/alembic" && s.origin.contains("pyproject")));
+        let broken = sites
+            .iter()
+            .find(|s| {
+                s.config
+                    .get("config_file")
+                    .is_some_and(|f| f.starts_with("broken"))
+            })
+            .unwrap();
         assert!(broken.config["config_error"].contains("nowhere"));
     }
 
     #[test]
     fn urls() {
-        assert_eq!(sqlalchemy_url("sqlite:///app.db").unwrap(), "sqlite://app.db");
-        assert_eq!(sqlalchemy_url("sqlite:////abs/app.db").unwrap(), "sqlite:///abs/app.db");
-        assert_eq!(sqlalchemy_url("mysql+pymysql://root@127.0.0.1/x").unwrap(), "mysql://root@127.0.0.1/x");
+        assert_eq!(
+            sqlalchemy_url("sqlite:///app.db").unwrap(),
+            "sqlite://app.db"
+        );
+        assert_eq!(
+            sqlalchemy_url("sqlite:////abs/app.db").unwrap(),
+            "sqlite:///abs/app.db"
+        );
+        assert_eq!(
+            sqlalchemy_url("mysql+pymysql://root@127.0.0.1/x").unwrap(),
+            "mysql://root@127.0.0.1/x"
+        );
         assert!(sqlalchemy_url("driver://user:pass@localhost/dbname").is_none());
     }
 }

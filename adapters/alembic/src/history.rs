@@ -37,21 +37,37 @@ pub fn revision_facts(body: &[Stmt]) -> Result<RevisionFile, String> {
     let mut rf = RevisionFile::default();
     for (i, s) in body.iter().enumerate() {
         let (name, value) = match s {
-            Stmt::Assign(a) if a.targets.len() == 1 => (target_name(&a.targets[0]), Some(a.value.as_ref())),
+            Stmt::Assign(a) if a.targets.len() == 1 => {
+                (target_name(&a.targets[0]), Some(a.value.as_ref()))
+            }
             Stmt::AnnAssign(a) => (target_name(&a.target), a.value.as_deref()),
             Stmt::Expr(e) if i == 0 => {
-                if let Expr::Constant(ast::ExprConstant { value: ast::Constant::Str(doc), .. }) = e.value.as_ref() {
-                    rf.message = doc.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
+                if let Expr::Constant(ast::ExprConstant {
+                    value: ast::Constant::Str(doc),
+                    ..
+                }) = e.value.as_ref()
+                {
+                    rf.message = doc
+                        .lines()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty())
+                        .map(str::to_string);
                 }
                 continue;
             }
             _ => continue,
         };
-        let (Some(name), Some(value)) = (name, value) else { continue };
-        if !matches!(name, "revision" | "down_revision" | "branch_labels" | "depends_on") {
+        let (Some(name), Some(value)) = (name, value) else {
+            continue;
+        };
+        if !matches!(
+            name,
+            "revision" | "down_revision" | "branch_labels" | "depends_on"
+        ) {
             continue;
         }
-        let list = str_list(value).ok_or_else(|| format!("{name} is not a literal string, tuple or None"))?;
+        let list = str_list(value)
+            .ok_or_else(|| format!("{name} is not a literal string, tuple or None"))?;
         let list = list.unwrap_or_default();
         match name {
             "revision" => rf.revision = list.first().cloned(),
@@ -67,7 +83,11 @@ pub fn revision_facts(body: &[Stmt]) -> Result<RevisionFile, String> {
 pub fn locations(site: &Site) -> Vec<String> {
     match site.config.get("version_locations") {
         Some(v) => v.lines().map(str::to_string).collect(),
-        None => vec![if site.root.is_empty() { "versions".into() } else { format!("{}/versions", site.root) }],
+        None => vec![if site.root.is_empty() {
+            "versions".into()
+        } else {
+            format!("{}/versions", site.root)
+        }],
     }
 }
 
@@ -87,7 +107,10 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
             reason: err.clone(),
         });
     }
-    let recursive = site.config.get("recursive_version_locations").is_some_and(|v| v == "true");
+    let recursive = site
+        .config
+        .get("recursive_version_locations")
+        .is_some_and(|v| v == "true");
     let dialect = dialect_hint(site);
     let mut history = History::new(site.clone());
     let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -109,15 +132,26 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
                     Ok(t) => t,
                     Err(e) => {
                         let line = 1 + b[..e.valid_up_to()].iter().filter(|&&c| c == b'\n').count();
-                        history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("not valid UTF-8 at line {line}; Alembic cannot import it") });
+                        history.problems.push(HistoryProblem::InvalidFile {
+                            file: path.into(),
+                            reason: format!(
+                                "not valid UTF-8 at line {line}; Alembic cannot import it"
+                            ),
+                        });
                         continue;
                     }
                 },
                 Some(SourceFile::Unreadable(reason)) => {
-                    return Err(AdapterError::UnreadableFile { path: path.into(), reason: reason.clone() });
+                    return Err(AdapterError::UnreadableFile {
+                        path: path.into(),
+                        reason: reason.clone(),
+                    });
                 }
                 Some(SourceFile::TooLarge(n)) => {
-                    history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("{n} bytes is too large to read") });
+                    history.problems.push(HistoryProblem::InvalidFile {
+                        file: path.into(),
+                        reason: format!("{n} bytes is too large to read"),
+                    });
                     continue;
                 }
                 None => continue,
@@ -137,26 +171,51 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
             let facts = match revision_facts(&module.body) {
                 Ok(f) => f,
                 Err(reason) => {
-                    history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason });
+                    history.problems.push(HistoryProblem::InvalidFile {
+                        file: path.into(),
+                        reason,
+                    });
                     continue;
                 }
             };
             let Some(rev) = facts.revision.clone() else {
-                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: "defines no module-level `revision`".into() });
+                history.problems.push(HistoryProblem::InvalidFile {
+                    file: path.into(),
+                    reason: "defines no module-level `revision`".into(),
+                });
                 continue;
             };
             if rev.contains(['@', '-', '+', ':']) || rev.is_empty() {
-                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("revision id {rev:?} contains a character Alembic refuses (@ - + :)") });
+                history.problems.push(HistoryProblem::InvalidFile {
+                    file: path.into(),
+                    reason: format!(
+                        "revision id {rev:?} contains a character Alembic refuses (@ - + :)"
+                    ),
+                });
             }
             if facts.down.contains(&rev) {
-                history.problems.push(HistoryProblem::InvalidFile { file: path.into(), reason: format!("down_revision points to its own revision {rev}") });
+                history.problems.push(HistoryProblem::InvalidFile {
+                    file: path.into(),
+                    reason: format!("down_revision points to its own revision {rev}"),
+                });
             }
             by_id.entry(rev.clone()).or_default().push(path.to_string());
             let stem = name.trim_end_matches(".py");
-            let mut m = Migration::new(rev.clone(), facts.message.clone().unwrap_or_else(|| stem.trim_start_matches(rev.as_str()).trim_start_matches('_').to_string()));
+            let mut m = Migration::new(
+                rev.clone(),
+                facts.message.clone().unwrap_or_else(|| {
+                    stem.trim_start_matches(rev.as_str())
+                        .trim_start_matches('_')
+                        .to_string()
+                }),
+            );
             m.files.push(path.to_string());
             m.parents = facts.down.iter().map(|d| MigrationId(d.clone())).collect();
-            m.depends_on = facts.depends_on.iter().map(|d| MigrationId(d.clone())).collect();
+            m.depends_on = facts
+                .depends_on
+                .iter()
+                .map(|d| MigrationId(d.clone()))
+                .collect();
             m.labels = facts.labels.clone();
             m.has_down = true;
             for s in &module.body {
@@ -171,7 +230,10 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
     }
     for (id, files) in by_id {
         if files.len() > 1 {
-            history.problems.push(HistoryProblem::Collision { id: MigrationId(id), files });
+            history.problems.push(HistoryProblem::Collision {
+                id: MigrationId(id),
+                files,
+            });
         }
     }
     // Keep the first file of a duplicated id so the graph stays a graph.
@@ -230,15 +292,36 @@ def downgrade() -> None:
         assert_eq!(m.parents, vec![MigrationId::from("a1")]);
         assert_eq!(m.depends_on, vec![MigrationId::from("x9")]);
         let effects: Vec<&SchemaEffect> = m.effects().collect();
-        assert_eq!(effects[0], &SchemaEffect::AddColumn { table: migdoctor_model::QName::new("users"), column: "email".into() });
-        assert!(matches!(effects[1], SchemaEffect::CreateIndex { index, unique: true, .. } if index.name == "ix_users_email"));
-        assert!(matches!(effects[2], SchemaEffect::RenameColumn { table, to, .. } if table.schema.as_deref() == Some("blog") && to == "content"));
-        assert!(matches!(effects[3], SchemaEffect::DropColumn { column, .. } if column == "legacy"));
-        assert!(matches!(effects[4], SchemaEffect::AddColumn { column, .. } if column == "nickname"));
+        assert_eq!(
+            effects[0],
+            &SchemaEffect::AddColumn {
+                table: migdoctor_model::QName::new("users"),
+                column: "email".into()
+            }
+        );
+        assert!(
+            matches!(effects[1], SchemaEffect::CreateIndex { index, unique: true, .. } if index.name == "ix_users_email")
+        );
+        assert!(
+            matches!(effects[2], SchemaEffect::RenameColumn { table, to, .. } if table.schema.as_deref() == Some("blog") && to == "content")
+        );
+        assert!(
+            matches!(effects[3], SchemaEffect::DropColumn { column, .. } if column == "legacy")
+        );
+        assert!(
+            matches!(effects[4], SchemaEffect::AddColumn { column, .. } if column == "nickname")
+        );
         let kinds: Vec<StatementKind> = m.statements.iter().map(|s| s.kind).collect();
-        assert_eq!(kinds[kinds.len() - 2..], [StatementKind::Opaque, StatementKind::Data]);
+        assert_eq!(
+            kinds[kinds.len() - 2..],
+            [StatementKind::Opaque, StatementKind::Data]
+        );
         // op.execute's statements keep their line in the revision file
-        let exec = m.statements.iter().find(|s| s.sql.contains("nickname text")).unwrap();
+        let exec = m
+            .statements
+            .iter()
+            .find(|s| s.sql.contains("nickname text"))
+            .unwrap();
         assert_eq!(exec.line, 21);
         let opaque = &m.statements[m.statements.len() - 2];
         assert_eq!(opaque.line, 22);
@@ -247,12 +330,24 @@ def downgrade() -> None:
     #[test]
     fn bad_files_are_problems_naming_file_and_line() {
         let tree = SourceTree::new()
-            .with_file("alembic/versions/bad.py", "revision = 'x'\ndef upgrade(:\n    pass\n")
+            .with_file(
+                "alembic/versions/bad.py",
+                "revision = 'x'\ndef upgrade(:\n    pass\n",
+            )
             .with_file("alembic/versions/norev.py", "x = 1\n")
-            .with_file("alembic/versions/self.py", "revision = 's'\ndown_revision = 's'\n")
+            .with_file(
+                "alembic/versions/self.py",
+                "revision = 's'\ndown_revision = 's'\n",
+            )
             .with_file("alembic/versions/dyn.py", "revision = make_id()\n")
-            .with_file("alembic/versions/d1.py", "revision = 'd'\ndown_revision = None\n")
-            .with_file("alembic/versions/d2.py", "revision = 'd'\ndown_revision = None\n")
+            .with_file(
+                "alembic/versions/d1.py",
+                "revision = 'd'\ndown_revision = None\n",
+            )
+            .with_file(
+                "alembic/versions/d2.py",
+                "revision = 'd'\ndown_revision = None\n",
+            )
             .with_file("alembic/versions/__init__.py", "");
         let h = load_history(&tree, &site()).unwrap();
         let text = format!("{:?}", h.problems);
@@ -260,7 +355,9 @@ def downgrade() -> None:
         assert!(text.contains("defines no module-level `revision`"));
         assert!(text.contains("points to its own revision"));
         assert!(text.contains("not a literal"));
-        assert!(matches!(h.problems.last(), Some(HistoryProblem::Collision { id, .. }) if id.as_str() == "d"));
+        assert!(
+            matches!(h.problems.last(), Some(HistoryProblem::Collision { id, .. }) if id.as_str() == "d")
+        );
         assert_eq!(h.cycles(), vec![vec![MigrationId::from("s")]]);
     }
 }

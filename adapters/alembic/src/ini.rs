@@ -45,7 +45,10 @@ impl Ini {
             if let Some(i) = split {
                 let key = trimmed[..i].trim().to_lowercase();
                 let value = trimmed[i + 1..].trim().to_string();
-                ini.sections.entry(section.clone()).or_default().insert(key.clone(), value);
+                ini.sections
+                    .entry(section.clone())
+                    .or_default()
+                    .insert(key.clone(), value);
                 last_key = Some(key);
             }
         }
@@ -55,7 +58,12 @@ impl Ini {
     /// Returns the interpolated value of `key` in `section` (then `DEFAULT`), with `extra`
     /// values (Alembic passes `here`) available to `%(name)s`; an unknown name is an error
     /// naming it.
-    pub fn get(&self, section: &str, key: &str, extra: &BTreeMap<String, String>) -> Option<Result<String, String>> {
+    pub fn get(
+        &self,
+        section: &str,
+        key: &str,
+        extra: &BTreeMap<String, String>,
+    ) -> Option<Result<String, String>> {
         let raw = self.lookup(section, key)?;
         Some(self.interpolate(section, raw, extra, 0))
     }
@@ -68,7 +76,13 @@ impl Ini {
             .or_else(|| self.sections.get("DEFAULT").and_then(|s| s.get(&key)))
     }
 
-    fn interpolate(&self, section: &str, raw: &str, extra: &BTreeMap<String, String>, depth: usize) -> Result<String, String> {
+    fn interpolate(
+        &self,
+        section: &str,
+        raw: &str,
+        extra: &BTreeMap<String, String>,
+        depth: usize,
+    ) -> Result<String, String> {
         if depth > 10 {
             return Err(format!("interpolation nests too deeply in {raw:?}"));
         }
@@ -111,10 +125,29 @@ mod tests {
     fn interpolates_here_and_defaults() {
         let ini = Ini::parse("[DEFAULT]\nbase = /srv\n\n[alembic]\nscript_location = %(here)s/alembic\nversion_locations = %(base)s/a\n  %(base)s/b\nsqlalchemy.url = postgresql://u:p%%40x@h/db\nbad = %(nope)s\n");
         let extra: BTreeMap<String, String> = [("here".to_string(), "proj".to_string())].into();
-        assert_eq!(ini.get("alembic", "script_location", &extra).unwrap().unwrap(), "proj/alembic");
-        assert_eq!(ini.get("alembic", "version_locations", &extra).unwrap().unwrap(), "/srv/a\n/srv/b");
-        assert_eq!(ini.get("alembic", "sqlalchemy.url", &extra).unwrap().unwrap(), "postgresql://u:p%40x@h/db");
-        assert!(ini.get("alembic", "bad", &extra).unwrap().unwrap_err().contains("nope"));
+        assert_eq!(
+            ini.get("alembic", "script_location", &extra)
+                .unwrap()
+                .unwrap(),
+            "proj/alembic"
+        );
+        assert_eq!(
+            ini.get("alembic", "version_locations", &extra)
+                .unwrap()
+                .unwrap(),
+            "/srv/a\n/srv/b"
+        );
+        assert_eq!(
+            ini.get("alembic", "sqlalchemy.url", &extra)
+                .unwrap()
+                .unwrap(),
+            "postgresql://u:p%40x@h/db"
+        );
+        assert!(ini
+            .get("alembic", "bad", &extra)
+            .unwrap()
+            .unwrap_err()
+            .contains("nope"));
         assert!(ini.get("alembic", "missing", &extra).is_none());
     }
 }

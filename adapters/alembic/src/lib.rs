@@ -63,15 +63,30 @@ impl Adapter for Alembic {
         migdoctor_sql::select_all(dialect, at)
     }
 
-    fn decode_tracking(&self, at: &TrackingLocation, shape: Option<&TableShape>, rows: &Rows) -> Result<TrackingState, AdapterError> {
+    fn decode_tracking(
+        &self,
+        at: &TrackingLocation,
+        shape: Option<&TableShape>,
+        rows: &Rows,
+    ) -> Result<TrackingState, AdapterError> {
         tracking::decode(at, shape, rows)
     }
 
-    fn render(&self, dialect: Dialect, at: &TrackingLocation, action: &Action) -> Result<Vec<Sql>, AdapterError> {
+    fn render(
+        &self,
+        dialect: Dialect,
+        at: &TrackingLocation,
+        action: &Action,
+    ) -> Result<Vec<Sql>, AdapterError> {
         render::render(dialect, at, action)
     }
 
-    fn expected_after(&self, _dialect: Dialect, before: &TrackingState, actions: &[Action]) -> Result<Rows, AdapterError> {
+    fn expected_after(
+        &self,
+        _dialect: Dialect,
+        before: &TrackingState,
+        actions: &[Action],
+    ) -> Result<Rows, AdapterError> {
         render::expected_after(before, actions)
     }
 

@@ -27,7 +27,11 @@ fn schema_kw(call: &ast::ExprCall) -> Option<String> {
 /// Returns the column name of `sa.Column("name", …)`.
 fn column_name(e: &Expr) -> Option<String> {
     match e {
-        Expr::Call(c) if attr_name(&c.func).as_deref() == Some("Column") => c.args.first().and_then(str_value).or_else(|| kwarg(c, "name").and_then(str_value)),
+        Expr::Call(c) if attr_name(&c.func).as_deref() == Some("Column") => c
+            .args
+            .first()
+            .and_then(str_value)
+            .or_else(|| kwarg(c, "name").and_then(str_value)),
         _ => None,
     }
 }
@@ -35,7 +39,9 @@ fn column_name(e: &Expr) -> Option<String> {
 /// Returns the `name=` of a constraint object in `create_table(…)`.
 fn constraint_name(e: &Expr) -> Option<String> {
     match e {
-        Expr::Call(c) if attr_name(&c.func).is_some_and(|n| n.ends_with("Constraint")) => kwarg(c, "name").and_then(str_value),
+        Expr::Call(c) if attr_name(&c.func).is_some_and(|n| n.ends_with("Constraint")) => {
+            kwarg(c, "name").and_then(str_value)
+        }
         _ => None,
     }
 }
@@ -54,7 +60,11 @@ impl Ctx<'_> {
 
     fn opaque(&mut self, node: &impl Ranged, reason: String) {
         let line = line_of(self.text, usize::from(node.range().start()));
-        let effect = SchemaEffect::Opaque { file: self.file.to_string(), line, reason };
+        let effect = SchemaEffect::Opaque {
+            file: self.file.to_string(),
+            line,
+            reason,
+        };
         self.push(node, StatementKind::Opaque, vec![effect]);
     }
 
@@ -72,8 +82,12 @@ impl Ctx<'_> {
                     for item in &w.items {
                         if let Expr::Call(c) = &item.context_expr {
                             if attr_name(&c.func).as_deref() == Some("batch_alter_table") {
-                                if let (Some(t), Some(Expr::Name(n))) = (arg(c, 0, "table_name").and_then(str_value), item.optional_vars.as_deref()) {
-                                    self.batches.insert(n.id.to_string(), qname(t, schema_kw(c)));
+                                if let (Some(t), Some(Expr::Name(n))) = (
+                                    arg(c, 0, "table_name").and_then(str_value),
+                                    item.optional_vars.as_deref(),
+                                ) {
+                                    self.batches
+                                        .insert(n.id.to_string(), qname(t, schema_kw(c)));
                                     bound.push(n.id.to_string());
                                     continue;
                                 }
@@ -88,10 +102,18 @@ impl Ctx<'_> {
                         self.batches.remove(&b);
                     }
                 }
-                Stmt::Assign(a) if matches!(a.value.as_ref(), Expr::Call(c) if attr_name(&c.func).as_deref() == Some("get_bind")) => {}
+                Stmt::Assign(a) if matches!(a.value.as_ref(), Expr::Call(c) if attr_name(&c.func).as_deref() == Some("get_bind")) =>
+                    {}
                 _ => {
-                    let what = source_of(self.text, s).split_whitespace().next().unwrap_or("statement").to_string();
-                    self.opaque(s, format!("`{what} …` is Python logic migdoctor does not evaluate"));
+                    let what = source_of(self.text, s)
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("statement")
+                        .to_string();
+                    self.opaque(
+                        s,
+                        format!("`{what} …` is Python logic migdoctor does not evaluate"),
+                    );
                 }
             }
         }
@@ -106,21 +128,40 @@ impl Ctx<'_> {
             return self.batch_call(stmt, call, &method, table);
         }
         if recv.as_deref() != Some("op") {
-            return self.opaque(stmt, format!("call to {}(…) is not an op.* operation", source_of(self.text, call.func.as_ref())));
+            return self.opaque(
+                stmt,
+                format!(
+                    "call to {}(…) is not an op.* operation",
+                    source_of(self.text, call.func.as_ref())
+                ),
+            );
         }
         let s = |i: usize, name: &str| arg(call, i, name).and_then(str_value);
         let schema = schema_kw(call);
         let mut effects = Vec::new();
-        let need = |v: Option<String>, what: &str| v.ok_or_else(|| format!("op.{method}: {what} is not a literal string"));
+        let need = |v: Option<String>, what: &str| {
+            v.ok_or_else(|| format!("op.{method}: {what} is not a literal string"))
+        };
         let result: Result<(), String> = (|| {
             match method.as_str() {
                 "create_table" => {
                     let table = qname(need(s(0, "table_name"), "table name")?, schema.clone());
                     let columns = call.args.iter().skip(1).filter_map(column_name).collect();
-                    let constraints = call.args.iter().skip(1).filter_map(constraint_name).collect();
-                    effects.push(SchemaEffect::CreateTable { table, columns, constraints });
+                    let constraints = call
+                        .args
+                        .iter()
+                        .skip(1)
+                        .filter_map(constraint_name)
+                        .collect();
+                    effects.push(SchemaEffect::CreateTable {
+                        table,
+                        columns,
+                        constraints,
+                    });
                 }
-                "drop_table" => effects.push(SchemaEffect::DropTable { table: qname(need(s(0, "table_name"), "table name")?, schema.clone()) }),
+                "drop_table" => effects.push(SchemaEffect::DropTable {
+                    table: qname(need(s(0, "table_name"), "table name")?, schema.clone()),
+                }),
                 "rename_table" => effects.push(SchemaEffect::RenameTable {
                     from: qname(need(s(0, "old_table_name"), "old name")?, schema.clone()),
                     to: qname(need(s(1, "new_table_name"), "new name")?, schema.clone()),
@@ -137,18 +178,35 @@ impl Ctx<'_> {
                     let table = qname(need(s(0, "table_name"), "table name")?, schema.clone());
                     let column = need(s(1, "column_name"), "column name")?;
                     match kwarg(call, "new_column_name").and_then(str_value) {
-                        Some(to) => effects.push(SchemaEffect::RenameColumn { table, from: column, to }),
+                        Some(to) => effects.push(SchemaEffect::RenameColumn {
+                            table,
+                            from: column,
+                            to,
+                        }),
                         None => effects.push(SchemaEffect::AlterColumn { table, column }),
                     }
                 }
                 "create_index" => {
                     let table = qname(need(s(1, "table_name"), "table name")?, schema.clone());
-                    let unique = kwarg(call, "unique").is_some_and(|e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)));
-                    effects.push(SchemaEffect::CreateIndex { index: qname(need(s(0, "index_name"), "index name")?, schema.clone()), table, unique });
+                    let unique = kwarg(call, "unique").is_some_and(
+                        |e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)),
+                    );
+                    effects.push(SchemaEffect::CreateIndex {
+                        index: qname(need(s(0, "index_name"), "index name")?, schema.clone()),
+                        table,
+                        unique,
+                    });
                 }
-                "drop_index" => effects.push(SchemaEffect::DropIndex { index: qname(need(s(0, "index_name"), "index name")?, schema.clone()) }),
+                "drop_index" => effects.push(SchemaEffect::DropIndex {
+                    index: qname(need(s(0, "index_name"), "index name")?, schema.clone()),
+                }),
                 "create_foreign_key" => effects.push(SchemaEffect::AddConstraint {
-                    table: qname(need(s(1, "source_table"), "source table")?, kwarg(call, "source_schema").and_then(str_value).or(schema.clone())),
+                    table: qname(
+                        need(s(1, "source_table"), "source table")?,
+                        kwarg(call, "source_schema")
+                            .and_then(str_value)
+                            .or(schema.clone()),
+                    ),
                     name: s(0, "constraint_name"),
                     kind: "foreign key".into(),
                 }),
@@ -187,7 +245,10 @@ impl Ctx<'_> {
     /// the string sits in the revision file.
     fn execute(&mut self, stmt: &Stmt, call: &ast::ExprCall) {
         let Some(sql) = arg(call, 0, "sqltext").and_then(str_value) else {
-            return self.opaque(stmt, "op.execute(…) with SQL that is not a literal string".into());
+            return self.opaque(
+                stmt,
+                "op.execute(…) with SQL that is not a literal string".into(),
+            );
         };
         let base = line_of(self.text, usize::from(stmt.range().start())) - 1;
         let mut statements = migdoctor_sql::extract(self.dialect, self.file, &sql);
@@ -205,24 +266,59 @@ impl Ctx<'_> {
     fn batch_call(&mut self, stmt: &Stmt, call: &ast::ExprCall, method: &str, table: QName) {
         let s = |i: usize, name: &str| arg(call, i, name).and_then(str_value);
         let effect = match method {
-            "add_column" => arg(call, 0, "column").and_then(column_name).map(|column| SchemaEffect::AddColumn { table: table.clone(), column }),
-            "drop_column" => s(0, "column_name").map(|column| SchemaEffect::DropColumn { table: table.clone(), column }),
-            "alter_column" => s(0, "column_name").map(|column| match kwarg(call, "new_column_name").and_then(str_value) {
-                Some(to) => SchemaEffect::RenameColumn { table: table.clone(), from: column, to },
-                None => SchemaEffect::AlterColumn { table: table.clone(), column },
+            "add_column" => {
+                arg(call, 0, "column")
+                    .and_then(column_name)
+                    .map(|column| SchemaEffect::AddColumn {
+                        table: table.clone(),
+                        column,
+                    })
+            }
+            "drop_column" => s(0, "column_name").map(|column| SchemaEffect::DropColumn {
+                table: table.clone(),
+                column,
+            }),
+            "alter_column" => s(0, "column_name").map(|column| {
+                match kwarg(call, "new_column_name").and_then(str_value) {
+                    Some(to) => SchemaEffect::RenameColumn {
+                        table: table.clone(),
+                        from: column,
+                        to,
+                    },
+                    None => SchemaEffect::AlterColumn {
+                        table: table.clone(),
+                        column,
+                    },
+                }
             }),
             "create_index" => s(0, "index_name").map(|name| SchemaEffect::CreateIndex {
-                index: QName { schema: table.schema.clone(), name },
+                index: QName {
+                    schema: table.schema.clone(),
+                    name,
+                },
                 table: table.clone(),
-                unique: kwarg(call, "unique").is_some_and(|e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true))),
+                unique: kwarg(call, "unique").is_some_and(
+                    |e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)),
+                ),
             }),
-            "drop_index" => s(0, "index_name").map(|name| SchemaEffect::DropIndex { index: QName { schema: table.schema.clone(), name } }),
-            "create_unique_constraint" | "create_check_constraint" | "create_foreign_key" | "create_primary_key" => Some(SchemaEffect::AddConstraint {
+            "drop_index" => s(0, "index_name").map(|name| SchemaEffect::DropIndex {
+                index: QName {
+                    schema: table.schema.clone(),
+                    name,
+                },
+            }),
+            "create_unique_constraint"
+            | "create_check_constraint"
+            | "create_foreign_key"
+            | "create_primary_key" => Some(SchemaEffect::AddConstraint {
                 table: table.clone(),
                 name: s(0, "constraint_name"),
                 kind: method.trim_start_matches("create_").replace('_', " "),
             }),
-            "drop_constraint" => s(0, "constraint_name").map(|name| SchemaEffect::DropConstraint { table: table.clone(), name }),
+            "drop_constraint" => s(0, "constraint_name").map(|name| SchemaEffect::DropConstraint {
+                table: table.clone(),
+                name,
+            }),
             _ => None,
         };
         match effect {
@@ -233,8 +329,19 @@ impl Ctx<'_> {
 }
 
 /// Returns the statements of `upgrade()`'s body with their effects.
-pub fn upgrade_statements(file: &str, text: &str, body: &[Stmt], dialect: Option<Dialect>) -> Vec<MigrationStatement> {
-    let mut ctx = Ctx { file, text, dialect, batches: BTreeMap::new(), out: Vec::new() };
+pub fn upgrade_statements(
+    file: &str,
+    text: &str,
+    body: &[Stmt],
+    dialect: Option<Dialect>,
+) -> Vec<MigrationStatement> {
+    let mut ctx = Ctx {
+        file,
+        text,
+        dialect,
+        batches: BTreeMap::new(),
+        out: Vec::new(),
+    };
     ctx.body(body);
     ctx.out
 }

@@ -4,7 +4,10 @@ use rustpython_parser::ast::{self, Constant, Expr, Ranged};
 
 /// Returns the 1-based line of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    1 + text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count()
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 /// Returns the source text of a node.
@@ -17,8 +20,16 @@ pub fn source_of<'a>(text: &'a str, node: &impl Ranged) -> &'a str {
 /// Returns a string constant (also through `op.f("…")` and `sa.text("…")`).
 pub fn str_value(e: &Expr) -> Option<String> {
     match e {
-        Expr::Constant(ast::ExprConstant { value: Constant::Str(s), .. }) => Some(s.clone()),
-        Expr::Call(c) if matches!(attr_name(&c.func).as_deref(), Some("f" | "text" | "literal_column" | "quoted_name")) => {
+        Expr::Constant(ast::ExprConstant {
+            value: Constant::Str(s),
+            ..
+        }) => Some(s.clone()),
+        Expr::Call(c)
+            if matches!(
+                attr_name(&c.func).as_deref(),
+                Some("f" | "text" | "literal_column" | "quoted_name")
+            ) =>
+        {
             c.args.first().and_then(str_value)
         }
         _ => None,
@@ -29,8 +40,14 @@ pub fn str_value(e: &Expr) -> Option<String> {
 /// tuple/list of strings, `None` when the expression is not such a literal.
 pub fn str_list(e: &Expr) -> Option<Option<Vec<String>>> {
     match e {
-        Expr::Constant(ast::ExprConstant { value: Constant::None, .. }) => Some(None),
-        Expr::Constant(ast::ExprConstant { value: Constant::Str(s), .. }) => Some(Some(vec![s.clone()])),
+        Expr::Constant(ast::ExprConstant {
+            value: Constant::None,
+            ..
+        }) => Some(None),
+        Expr::Constant(ast::ExprConstant {
+            value: Constant::Str(s),
+            ..
+        }) => Some(Some(vec![s.clone()])),
         Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
             let mut out = Vec::new();
             for el in elts {
@@ -64,7 +81,10 @@ pub fn receiver(e: &Expr) -> Option<String> {
 
 /// Returns the keyword argument `name` of a call.
 pub fn kwarg<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
-    call.keywords.iter().find(|k| k.arg.as_deref() == Some(name)).map(|k| &k.value)
+    call.keywords
+        .iter()
+        .find(|k| k.arg.as_deref() == Some(name))
+        .map(|k| &k.value)
 }
 
 /// Returns positional argument `i`, or keyword `name`.

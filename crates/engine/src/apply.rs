@@ -121,6 +121,12 @@ pub async fn apply(
             reason: "its fingerprint does not match its content: it was edited after `migdoctor plan` made it".into(),
         });
     }
+    if plan.steps.is_empty() {
+        return Err(EngineError::BadPlan {
+            path: "(plan)".into(),
+            reason: "it is advice with nothing to apply (see its Evidence section)".into(),
+        });
+    }
     let facts = db.facts().clone();
     if facts.dialect != plan.target.dialect || facts.database != plan.target.database {
         return Err(EngineError::TargetMismatch {

@@ -11,6 +11,7 @@
 mod apply;
 mod backup;
 mod error;
+mod git;
 mod inspect;
 mod planner;
 mod playbook;
@@ -21,6 +22,7 @@ mod undo;
 pub use apply::{apply, row_difference, ApplyOptions, ApplyReport};
 pub use backup::{append_journal, read_backup, write_backup, Backup};
 pub use error::{EngineError, FaultPoint};
+pub use git::git_locate;
 pub use inspect::{
     findings, inspect_site, live_for_site, load_history, read_tracking, read_tracking_at,
     report_site, SiteReport, Snapshot, SNAPSHOT_FORMAT_VERSION,

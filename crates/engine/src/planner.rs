@@ -25,6 +25,8 @@ pub struct PlanInput<'a> {
     pub findings: &'a [Finding],
     /// What the live schema proves, when it was read.
     pub evidence: Option<&'a SiteEvidence>,
+    /// More evidence found outside the database (e.g. where git has a missing revision).
+    pub extra_evidence: &'a [String],
     /// The connection.
     pub facts: &'a ConnectionFacts,
     /// The URL, redacted.
@@ -273,7 +275,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
             file: pb.source.clone(),
             reason,
         })?;
-        check_action(&action, input.history, &choices)?;
+        check_action(&action, input.history, &choices, &vars)?;
         actions.push(action);
     }
     let dialect = input.facts.dialect;
@@ -304,10 +306,14 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         .iter()
         .any(|a| matches!(a, Action::CreateTrackingTable));
     let transactional = dialect.transactional_ddl() || !has_ddl;
-    let transaction_note = match (dialect, has_ddl) {
+    let transaction_note = if steps.is_empty() {
+        "This plan is advice: it writes nothing.".to_string()
+    } else {
+        match (dialect, has_ddl) {
         (Dialect::Mysql, true) => "MySQL/MariaDB commit DDL implicitly: CREATE TABLE runs first, outside the transaction; if a later step fails, migdoctor drops the table it created, so nothing is left behind.".to_string(),
         (Dialect::Sqlite, _) => "All steps run in one BEGIN IMMEDIATE transaction, which is also the write lock.".to_string(),
         _ => "All steps run in one transaction and are verified before COMMIT.".to_string(),
+    }
     };
     let mut risks: Vec<String> = pb.risks.iter().map(|r| fill(r, &vars)).collect();
     risks.push(format!(
@@ -332,7 +338,12 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
         params,
         findings: addressed,
         choices,
-        evidence: evidence.into_iter().chain(partial).collect(),
+        evidence: evidence
+            .into_iter()
+            .chain(partial)
+            .chain(input.extra_evidence.iter().cloned())
+            .chain(advice_text(pb, input.history))
+            .collect(),
         state_fingerprint: t.fingerprint(),
         before: t.clone(),
         steps,
@@ -349,28 +360,87 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     Ok(plan.sealed())
 }
 
-/// Refuses versions the files do not have: forcing one makes golang-migrate fail with
-/// "no migration found for version".
-fn check_action(action: &Action, history: &History, choices: &[Choice]) -> Result<(), EngineError> {
-    if let Action::SetVersion {
-        version: Some(v), ..
-    } = action
-    {
-        if v.as_str().parse::<i64>().is_err() || history.get(v).is_none() {
-            let mut reason = format!(
-                "{} has no migration {v}; golang-migrate would fail with \"no migration found for version {v}\"",
+/// Returns the text an advice playbook hands a human.
+fn advice_text(pb: &Playbook, history: &History) -> Option<String> {
+    match pb.advice.as_deref() {
+        #[cfg(feature = "adapter-alembic")]
+        Some("alembic-merge") => {
+            let heads = history.heads();
+            let id = &migdoctor_model::sha256_hex(format!("{heads:?}").as_bytes())[..12];
+            let date = chrono::Utc::now()
+                .format("%Y-%m-%d %H:%M:%S%.6f")
+                .to_string();
+            let text = migdoctor_adapter_alembic::merge_revision_text(&heads, id, &date);
+            Some(format!(
+                "`alembic merge heads -m \"merge heads\"` would write {}/versions/{id}_merge_heads.py (migdoctor never writes migration files):\n{text}",
                 history.site.root
-            );
-            if !choices.is_empty() {
-                let vals: Vec<&str> = choices.iter().map(|c| c.value.as_str()).collect();
-                reason.push_str(&format!("; the choices here are {}", vals.join(" or ")));
-            }
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Refuses versions and heads the files do not have: the framework would fail on them
+/// ("no migration found for version", "Can't locate revision").
+fn check_action(
+    action: &Action,
+    history: &History,
+    choices: &[Choice],
+    vars: &BTreeMap<String, String>,
+) -> Result<(), EngineError> {
+    let choice_hint = || {
+        if choices.is_empty() {
+            String::new()
+        } else {
+            let vals: Vec<&str> = choices.iter().map(|c| c.value.as_str()).collect();
+            format!("; the choices here are {}", vals.join(" or "))
+        }
+    };
+    match action {
+        Action::SetVersion {
+            version: Some(v), ..
+        } if v.as_str().parse::<i64>().is_err() || history.get(v).is_none() => {
             return Err(EngineError::InvalidParam {
                 param: "version".into(),
                 value: v.to_string(),
-                reason,
+                reason: format!(
+                    "{} has no migration {v}; golang-migrate would fail with \"no migration found for version {v}\"{}",
+                    history.site.root,
+                    choice_hint()
+                ),
             });
         }
+        Action::SetHeads { heads } => {
+            for h in heads {
+                if history.get(h).is_none() {
+                    let apparent = vars
+                        .get("apparent_heads")
+                        .map(|a| format!("; the schema points at {a}"))
+                        .unwrap_or_default();
+                    return Err(EngineError::InvalidParam {
+                        param: "revision".into(),
+                        value: h.to_string(),
+                        reason: format!("no revision file defines {h}; `alembic stamp` would fail with \"Can't locate revision identified by '{h}'\"{apparent}"),
+                    });
+                }
+            }
+            for a in heads {
+                for b in heads {
+                    if a != b
+                        && history
+                            .ancestors_inclusive(std::slice::from_ref(b))
+                            .contains(a)
+                    {
+                        return Err(EngineError::InvalidParam {
+                            param: "revision".into(),
+                            value: a.to_string(),
+                            reason: format!("{a} is an ancestor of {b}: a stamp names heads only"),
+                        });
+                    }
+                }
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

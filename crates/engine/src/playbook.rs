@@ -9,6 +9,22 @@ use std::path::Path;
 /// Returns nothing; the playbooks built into the binary, as (path, text).
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "alembic/stamp.toml",
+        include_str!("../../../playbooks/alembic/stamp.toml"),
+    ),
+    (
+        "alembic/rebuild-tracking.toml",
+        include_str!("../../../playbooks/alembic/rebuild-tracking.toml"),
+    ),
+    (
+        "alembic/unknown-revision.toml",
+        include_str!("../../../playbooks/alembic/unknown-revision.toml"),
+    ),
+    (
+        "alembic/merge-heads.toml",
+        include_str!("../../../playbooks/alembic/merge-heads.toml"),
+    ),
+    (
         "golang-migrate/undirty.toml",
         include_str!("../../../playbooks/golang-migrate/undirty.toml"),
     ),
@@ -60,6 +76,9 @@ pub struct StepTemplate {
     /// For set-version: the dirty flag.
     #[serde(default)]
     pub dirty: Option<bool>,
+    /// For set-heads: the heads, separated by spaces or commas (`base` for none).
+    #[serde(default)]
+    pub heads: Option<String>,
 }
 
 /// Returns nothing; a recovery playbook.
@@ -93,8 +112,13 @@ pub struct Playbook {
     /// Explained choices for the main parameter.
     #[serde(default)]
     pub choices: Vec<ChoiceTemplate>,
-    /// Steps.
+    /// Steps (none for an advice playbook).
+    #[serde(default)]
     pub steps: Vec<StepTemplate>,
+    /// An advice playbook writes nothing: the plan carries text for a human
+    /// (`alembic-merge`: the merge revision `alembic merge heads` would write).
+    #[serde(default)]
+    pub advice: Option<String>,
     /// Where it was loaded from.
     #[serde(skip)]
     pub source: String,
@@ -154,8 +178,13 @@ impl Playbook {
         if !matches!(self.risk.as_str(), "low" | "medium" | "high") {
             return Err(bad("risk must be low, medium or high".into()));
         }
-        if self.steps.is_empty() {
-            return Err(bad("a playbook needs at least one step".into()));
+        if self.steps.is_empty() && self.advice.is_none() {
+            return Err(bad("a playbook needs at least one step (or advice)".into()));
+        }
+        if let Some(a) = &self.advice {
+            if a != "alembic-merge" {
+                return Err(bad(format!("unknown advice {a:?}")));
+            }
         }
         let mut vars: BTreeMap<String, String> = self
             .params
@@ -167,7 +196,7 @@ impl Playbook {
         }
         for step in &self.steps {
             step_action(step, &vars).map_err(&bad)?;
-            if let Some(v) = &step.version {
+            for v in step.version.iter().chain(step.heads.iter()) {
                 let filled = fill(v, &vars);
                 if filled.contains('{') {
                     return Err(bad(format!("step uses an unknown variable in {v:?}")));
@@ -202,6 +231,19 @@ pub fn step_action(step: &StepTemplate, vars: &BTreeMap<String, String>) -> Resu
             })
         }
         "create-tracking-table" => Ok(Action::CreateTrackingTable),
+        "set-heads" => {
+            let raw = step
+                .heads
+                .as_ref()
+                .map(|h| fill(h, vars))
+                .ok_or("set-heads needs heads")?;
+            let heads = raw
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|h| !h.is_empty() && *h != "base")
+                .map(|h| MigrationId(h.to_string()))
+                .collect();
+            Ok(Action::SetHeads { heads })
+        }
         "mark-applied" => Ok(Action::MarkApplied {
             id: MigrationId(version.ok_or("mark-applied needs version")?),
         }),
@@ -317,20 +359,26 @@ mod tests {
         }
     }
 
+    fn undirty_text() -> &'static str {
+        EMBEDDED
+            .iter()
+            .find(|(p, _)| *p == "golang-migrate/undirty.toml")
+            .unwrap()
+            .1
+    }
+
     #[test]
     fn bad_playbooks_are_rejected_with_the_file_name() {
         let err = Playbook::parse("id = 'x'", "bad.toml")
             .unwrap_err()
             .to_string();
         assert!(err.contains("bad.toml"));
-        let text = EMBEDDED[0].1.replace("set-version", "launch-rockets");
+        let text = undirty_text().replace("set-version", "launch-rockets");
         let err = Playbook::parse(&text, "rockets.toml")
             .unwrap_err()
             .to_string();
         assert!(err.contains("launch-rockets"), "{err}");
-        let text = EMBEDDED[0]
-            .1
-            .replace("addresses = [\"dirty\"]", "addresses = [\"dirtyy\"]");
+        let text = undirty_text().replace("addresses = [\"dirty\"]", "addresses = [\"dirtyy\"]");
         assert!(Playbook::parse(&text, "x.toml")
             .unwrap_err()
             .to_string()
@@ -340,9 +388,7 @@ mod tests {
     #[test]
     fn folder_overrides_embedded() {
         let dir = tempfile::tempdir().unwrap();
-        let text = EMBEDDED[0]
-            .1
-            .replace("Clear the dirty flag", "Custom title");
+        let text = undirty_text().replace("Clear the dirty flag", "Custom title");
         std::fs::write(dir.path().join("mine.toml"), text).unwrap();
         let pbs = Playbooks::with_dir(dir.path()).unwrap();
         assert_eq!(

@@ -5,6 +5,8 @@ use migdoctor_model::{Adapter, Framework};
 /// Returns every adapter compiled in (each behind its `adapter-<name>` feature).
 pub fn adapters() -> Vec<&'static dyn Adapter> {
     vec![
+        #[cfg(feature = "adapter-alembic")]
+        &migdoctor_adapter_alembic::Alembic,
         #[cfg(feature = "adapter-golang-migrate")]
         &migdoctor_adapter_golang_migrate::GolangMigrate,
     ]

@@ -341,7 +341,9 @@ fn tracking_findings(
     }
 
     match &tracking.kind {
-        TrackingKind::Version { version, dirty } => diagnose_version(history, tracking, version.as_ref(), *dirty, out),
+        TrackingKind::Version { version, dirty } => {
+            diagnose_version(history, tracking, version.as_ref(), *dirty, out)
+        }
         TrackingKind::Heads => diagnose_heads(history, tracking, out),
         TrackingKind::Ledger => {}
     }
@@ -372,7 +374,11 @@ fn diagnose_heads(history: &History, tracking: &TrackingState, out: &mut Vec<Fin
     // A row that is an ancestor of another row is not a valid stamp.
     for a in &known {
         for b in &known {
-            if a != b && history.ancestors_inclusive(std::slice::from_ref(b)).contains(a) {
+            if a != b
+                && history
+                    .ancestors_inclusive(std::slice::from_ref(b))
+                    .contains(a)
+            {
                 out.push(
                     Finding::new(
                         FindingCode::DuplicateRows,
@@ -387,7 +393,11 @@ fn diagnose_heads(history: &History, tracking: &TrackingState, out: &mut Vec<Fin
         }
     }
     let applied = history.ancestors_inclusive(&known);
-    let pending: Vec<MigrationId> = history.order().into_iter().filter(|id| !applied.contains(id)).collect();
+    let pending: Vec<MigrationId> = history
+        .order()
+        .into_iter()
+        .filter(|id| !applied.contains(id))
+        .collect();
     if !pending.is_empty() {
         let list: Vec<&str> = pending.iter().map(MigrationId::as_str).collect();
         out.push(
@@ -396,7 +406,11 @@ fn diagnose_heads(history: &History, tracking: &TrackingState, out: &mut Vec<Fin
                 Severity::Info,
                 fw,
                 site,
-                format!("{} revision(s) pending: {}", pending.len(), abbreviate(&list, 10)),
+                format!(
+                    "{} revision(s) pending: {}",
+                    pending.len(),
+                    abbreviate(&list, 10)
+                ),
             )
             .migrations(pending),
         );

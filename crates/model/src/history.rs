@@ -375,7 +375,11 @@ impl History {
     /// migration (a dependency may also name a branch label).
     pub fn dangling_parents(&self) -> Vec<(MigrationId, MigrationId)> {
         let idx = self.index();
-        let labels: BTreeSet<&str> = self.migrations.iter().flat_map(|m| m.labels.iter().map(String::as_str)).collect();
+        let labels: BTreeSet<&str> = self
+            .migrations
+            .iter()
+            .flat_map(|m| m.labels.iter().map(String::as_str))
+            .collect();
         let mut out = Vec::new();
         for m in &self.migrations {
             for p in &m.parents {

@@ -43,6 +43,19 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Returns where git knows the revisions the tracking table names but the files lack.
+fn unknown_ids_in_git(ins: &Inspection, i: usize) -> Vec<String> {
+    let report = &ins.reports[i];
+    let Some(t) = &report.tracking else {
+        return Vec::new();
+    };
+    t.entries
+        .iter()
+        .filter(|e| report.history.get(&e.id).is_none() && e.id.as_str() != "-1")
+        .flat_map(|e| migdoctor_engine::git_locate(&ins.project.root, e.id.as_str()))
+        .collect()
+}
+
 /// Returns the index of the one site a named playbook applies to.
 fn site_for(ins: &Inspection, frameworks: &[String]) -> anyhow::Result<usize> {
     let matching: Vec<usize> = ins
@@ -96,7 +109,9 @@ pub(crate) fn plan_named(
         .map(|u| u.redacted().to_string())
         .unwrap_or_default();
     let now = now();
+    let extra = unknown_ids_in_git(ins, i);
     Ok(plan(&PlanInput {
+        extra_evidence: &extra,
         playbook: pb,
         params,
         adapter,
@@ -146,7 +161,9 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
             let (Some(tracking), Some(facts)) = (&report.tracking, &ins.facts) else {
                 continue;
             };
+            let extra = unknown_ids_in_git(&ins, i);
             let base = PlanInput {
+                extra_evidence: &extra,
                 playbook: first,
                 params: &empty,
                 adapter: *adapter,
