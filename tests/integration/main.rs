@@ -1,5 +1,6 @@
 //! One test binary for every real-database test (PostgreSQL, MariaDB/MySQL, SQLite).
 
+mod alembic;
 mod apply_faults;
 mod bad_input;
 mod cli_flow;

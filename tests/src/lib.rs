@@ -408,3 +408,124 @@ pub fn cli(args: &[&str]) -> (i32, String, String) {
 pub fn dialects() -> Vec<Dialect> {
     vec![Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql]
 }
+
+/// Returns the `alembic` executable of the repository's virtual environment
+/// (`.build/venv`, made by `.ci/run`) or `$MIGDOCTOR_ALEMBIC`; `None` (with the reason printed)
+/// outside CI when it is missing. In CI a missing Alembic is a failure.
+pub fn alembic_bin() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("MIGDOCTOR_ALEMBIC")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin/alembic")
+        });
+    if path.is_file() {
+        return Some(path);
+    }
+    if in_ci() {
+        panic!("CI=true and Alembic is not installed at {} (run .ci/run, which installs tests/frameworks/requirements.txt)", path.display());
+    }
+    skip_notice(&format!("Alembic is not installed at {}; run: python3 -m venv .build/venv && .build/venv/bin/pip install -r tests/frameworks/requirements.txt", path.display()));
+    None
+}
+
+impl TestDb {
+    /// Returns the SQLAlchemy URL of this database.
+    pub fn sqlalchemy_url(&self) -> String {
+        match self.dialect {
+            Dialect::Postgres => self
+                .url
+                .replacen("postgres://", "postgresql+psycopg2://", 1),
+            Dialect::Mysql => self.url.replacen("mysql://", "mysql+pymysql://", 1),
+            Dialect::Sqlite => format!("sqlite:///{}", self.name),
+        }
+    }
+}
+
+/// Returns nothing; a real Alembic project in a temporary folder.
+pub struct AlembicProject {
+    /// The folder.
+    pub dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+}
+
+const ENV_PY: &str = r#"from sqlalchemy import engine_from_config, pool
+from alembic import context
+
+config = context.config
+target_metadata = None
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
+"#;
+
+impl AlembicProject {
+    /// Returns a project whose alembic.ini points at `db`, with the given revision files
+    /// (file name, text).
+    pub fn new(
+        bin: std::path::PathBuf,
+        db: &TestDb,
+        revisions: &[(&str, String)],
+    ) -> AlembicProject {
+        let dir = tempfile::tempdir().unwrap();
+        let ini = format!(
+            "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {}\n",
+            db.sqlalchemy_url().replace('%', "%%")
+        );
+        std::fs::write(dir.path().join("alembic.ini"), ini).unwrap();
+        std::fs::create_dir_all(dir.path().join("alembic/versions")).unwrap();
+        std::fs::write(dir.path().join("alembic/env.py"), ENV_PY).unwrap();
+        for (name, text) in revisions {
+            std::fs::write(dir.path().join("alembic/versions").join(name), text).unwrap();
+        }
+        AlembicProject { dir, bin }
+    }
+
+    /// Returns the folder as a string.
+    pub fn path(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+
+    /// Returns (success, stdout + stderr) of `alembic ARGS` run in the project.
+    pub fn run(&self, args: &[&str]) -> (bool, String) {
+        let out = std::process::Command::new(&self.bin)
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run alembic");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    /// Returns `alembic current`'s output, trimmed.
+    pub fn current(&self) -> String {
+        let (ok, text) = self.run(&["current"]);
+        assert!(ok, "alembic current failed: {text}");
+        text.trim().to_string()
+    }
+}
+
+/// Returns the text of a revision file: `revision`, `down_revision` and an `upgrade()` body.
+pub fn revision(rev: &str, down: Option<&str>, upgrade: &str) -> String {
+    let down = down
+        .map(|d| format!("'{d}'"))
+        .unwrap_or_else(|| "None".into());
+    format!(
+        "\"\"\"{rev}\n\nRevision ID: {rev}\n\"\"\"\nfrom typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision: str = '{rev}'\ndown_revision: Union[str, None] = {down}\nbranch_labels: Union[str, Sequence[str], None] = None\ndepends_on: Union[str, Sequence[str], None] = None\n\n\ndef upgrade() -> None:\n{upgrade}\n\n\ndef downgrade() -> None:\n    pass\n"
+    )
+}

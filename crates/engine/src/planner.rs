@@ -85,6 +85,29 @@ pub fn state_vars(
                 .map(|v| v.to_string())
                 .unwrap_or_else(|| "-1".into());
             vars.insert("apparent_version".into(), v);
+            let heads: Vec<&str> = ev.apparent.heads.iter().map(MigrationId::as_str).collect();
+            let heads = if heads.is_empty() {
+                "base".to_string()
+            } else {
+                heads.join(" ")
+            };
+            vars.insert("apparent_heads".into(), heads);
+        }
+    }
+    if tracking.kind == TrackingKind::Heads {
+        let heads: Vec<&str> = tracking.entries.iter().map(|e| e.id.as_str()).collect();
+        let heads = if heads.is_empty() {
+            "base".to_string()
+        } else {
+            heads.join(" ")
+        };
+        vars.insert("current_heads".into(), heads);
+        if let Some(unknown) = tracking
+            .entries
+            .iter()
+            .find(|e| history.get(&e.id).is_none())
+        {
+            vars.insert("unknown_revision".into(), unknown.id.to_string());
         }
     }
     if let Some(last) = history.migrations.last() {

@@ -213,6 +213,11 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "previous_version",
     "current_version",
     "newest_version",
+    "evidence_version",
+    "apparent_version",
+    "apparent_heads",
+    "current_heads",
+    "unknown_revision",
 ];
 
 /// Returns the action for one templated step, or why it is invalid.

@@ -1,0 +1,268 @@
+//! Compatibility with real Alembic on PostgreSQL, MariaDB and SQLite: real `alembic upgrade`
+//! makes the state, the state is broken the way incidents break it, migdoctor repairs it, and
+//! Alembic's own `current` and `upgrade head` agree afterwards.
+
+use migdoctor_tests::{alembic_bin, cli, dialects, revision, AlembicProject, Dialect, TestDb};
+
+const A1: &str = "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), sa.Column('name', sa.String(50)))";
+const B2: &str = "    op.add_column('users', sa.Column('email', sa.String(100)))\n    op.create_index('ix_users_email', 'users', ['email'], unique=True)";
+const C3: &str = "    op.create_table('posts', sa.Column('id', sa.Integer, primary_key=True), sa.Column('body', sa.Text))";
+
+fn revisions(b2: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("a1_create_users.py", revision("a1", None, A1)),
+        ("b2_add_email.py", revision("b2", Some("a1"), b2)),
+        ("c3_create_posts.py", revision("c3", Some("b2"), C3)),
+    ]
+}
+
+fn setup(dialect: Dialect, b2: &str) -> Option<(TestDb, AlembicProject)> {
+    let bin = alembic_bin()?;
+    let db = TestDb::create(dialect)?;
+    let p = AlembicProject::new(bin, &db, &revisions(b2));
+    Some((db, p))
+}
+
+fn diagnose(p: &AlembicProject, db: &TestDb) -> (i32, serde_json::Value) {
+    let (code, out, err) = cli(&["diagnose", &p.path(), "--db", &db.url, "--format", "json"]);
+    assert!(code < 2, "{out}{err}");
+    (code, serde_json::from_str(&out).unwrap())
+}
+
+fn codes(v: &serde_json::Value) -> Vec<String> {
+    v["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn apply(p: &AlembicProject, db: &TestDb, playbook: &str) {
+    let (code, out, err) = cli(&[
+        "apply",
+        "--playbook",
+        playbook,
+        "--db",
+        &db.url,
+        "--project",
+        &p.path(),
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{playbook}: {out}{err}");
+}
+
+#[test]
+fn dropped_alembic_version_is_rebuilt_and_alembic_agrees() {
+    for dialect in dialects() {
+        let Some((db, p)) = setup(dialect, B2) else {
+            return;
+        };
+        let (ok, text) = p.run(&["upgrade", "head"]);
+        assert!(ok, "{text}");
+        assert_eq!(
+            diagnose(&p, &db).0,
+            0,
+            "{dialect}: healthy after a real upgrade"
+        );
+        db.exec("DROP TABLE alembic_version");
+        let (code, v) = diagnose(&p, &db);
+        assert_eq!(code, 1);
+        assert!(codes(&v).contains(&"missing-tracking-table".into()), "{v}");
+        apply(&p, &db, "alembic/rebuild-tracking");
+        assert_eq!(p.current(), "c3 (head)", "{dialect}");
+        let (ok, text) = p.run(&["upgrade", "head"]);
+        assert!(ok, "{dialect}: {text}");
+        assert_eq!(diagnose(&p, &db).0, 0);
+    }
+}
+
+#[test]
+fn revisions_run_by_hand_are_stamped() {
+    for dialect in dialects() {
+        let Some((db, p)) = setup(dialect, B2) else {
+            return;
+        };
+        assert!(p.run(&["upgrade", "head"]).0);
+        // Someone stamped back to a1 although b2 and c3 ran (incident 24: a startup script
+        // stamping the wrong revision).
+        assert!(p.run(&["stamp", "a1"]).0);
+        let (_, v) = diagnose(&p, &db);
+        assert_eq!(
+            codes(&v),
+            vec!["pending", "untracked-applied", "untracked-applied"],
+            "{dialect}: {v}"
+        );
+        // Alembic itself would now fail: it re-runs b2.
+        let (ok, text) = p.run(&["upgrade", "head"]);
+        assert!(!ok, "{dialect}: {text}");
+        apply(&p, &db, "alembic/stamp");
+        assert_eq!(p.current(), "c3 (head)", "{dialect}");
+        assert!(p.run(&["upgrade", "head"]).0);
+    }
+}
+
+#[test]
+fn failed_half_upgrade_on_mariadb_is_partial() {
+    // The index names a misspelt column: on MariaDB add_column commits, create_index fails,
+    // and alembic_version stays at a1.
+    let broken = "    op.add_column('users', sa.Column('email', sa.String(100)))\n    op.create_index('ix_users_email', 'users', ['emial'], unique=True)";
+    let Some((db, p)) = setup(Dialect::Mysql, broken) else {
+        return;
+    };
+    let (ok, text) = p.run(&["upgrade", "head"]);
+    assert!(!ok, "{text}");
+    assert_eq!(p.current(), "a1");
+    let (_, v) = diagnose(&p, &db);
+    let partial = v["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "partial")
+        .expect("partial");
+    assert_eq!(
+        partial["message"],
+        "version b2 partial: column users.email present, index ix_users_email missing"
+    );
+    // A human finishes b2 by hand, then the stamp follows the evidence to b2.
+    db.exec("CREATE UNIQUE INDEX ix_users_email ON users (email)");
+    apply(&p, &db, "alembic/stamp");
+    assert_eq!(p.current(), "b2");
+    let (ok, text) = p.run(&["upgrade", "head"]);
+    assert!(ok, "{text}");
+    assert_eq!(p.current(), "c3 (head)");
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn deleted_revision_file_is_found_in_git_and_restamped() {
+    let Some((db, p)) = setup(Dialect::Sqlite, B2) else {
+        return;
+    };
+    assert!(p.run(&["upgrade", "head"]).0);
+    git(p.dir.path(), &["init", "-q", "-b", "main"]);
+    git(p.dir.path(), &["add", "."]);
+    git(p.dir.path(), &["commit", "-q", "-m", "add revisions"]);
+    git(
+        p.dir.path(),
+        &["rm", "-q", "alembic/versions/c3_create_posts.py"],
+    );
+    git(p.dir.path(), &["commit", "-q", "-m", "drop posts revision"]);
+    let (ok, text) = p.run(&["current"]);
+    assert!(
+        !ok && text.contains("Can't locate revision identified by 'c3'"),
+        "{text}"
+    );
+    let (_, v) = diagnose(&p, &db);
+    let unknown = v["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unknown-tracked")
+        .expect("unknown-tracked");
+    assert!(unknown["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Can't locate revision identified by 'c3'"));
+    let (code, md, err) = cli(&[
+        "plan",
+        &p.path(),
+        "alembic/unknown-revision",
+        "--db",
+        &db.url,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.contains("deleted alembic/versions/c3_create_posts.py") && md.contains("branches: main"),
+        "{md}"
+    );
+    assert!(md.contains("revision = b2"), "{md}");
+    apply(&p, &db, "alembic/unknown-revision");
+    assert_eq!(p.current(), "b2 (head)");
+    assert!(p.run(&["upgrade", "head"]).0);
+}
+
+#[test]
+fn multiple_heads_get_the_merge_revision_alembic_would_write() {
+    let Some((db, p)) = setup(Dialect::Sqlite, B2) else {
+        return;
+    };
+    assert!(p.run(&["upgrade", "head"]).0);
+    let d4 = revision(
+        "d4",
+        Some("b2"),
+        "    op.add_column('users', sa.Column('age', sa.Integer))",
+    );
+    std::fs::write(p.dir.path().join("alembic/versions/d4_add_age.py"), d4).unwrap();
+    let (ok, text) = p.run(&["upgrade", "head"]);
+    assert!(
+        !ok && text.contains("Multiple head revisions are present"),
+        "{text}"
+    );
+    let (_, v) = diagnose(&p, &db);
+    assert!(codes(&v).contains(&"multiple-heads".into()), "{v}");
+    let (code, out, err) = cli(&[
+        "plan",
+        &p.path(),
+        "alembic/merge-heads",
+        "--db",
+        &db.url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        plan["steps"].as_array().unwrap().is_empty(),
+        "advice writes nothing"
+    );
+    let advice = plan["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .find(|e| e.contains("alembic merge heads"))
+        .unwrap();
+    let file = &advice[advice.find('\n').unwrap() + 1..];
+    assert!(
+        file.contains("down_revision: Union[str, Sequence[str], None] = ('c3', 'd4')"),
+        "{file}"
+    );
+    // The file it shows is one Alembic accepts: with it there is one head again.
+    std::fs::write(p.dir.path().join("alembic/versions/merge.py"), file).unwrap();
+    let (ok, text) = p.run(&["heads"]);
+    assert!(ok && text.lines().count() == 1, "{text}");
+    assert!(p.run(&["upgrade", "head"]).0);
+    assert_eq!(diagnose(&p, &db).0, 0);
+    let plan_path = p.dir.path().join("advice.json");
+    std::fs::write(&plan_path, &out).unwrap();
+    let (code, _, err) = cli(&[
+        "apply",
+        &plan_path.display().to_string(),
+        "--db",
+        &db.url,
+        "--project",
+        &p.path(),
+        "--yes",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("advice"), "{err}");
+}
