@@ -266,3 +266,93 @@ fn multiple_heads_get_the_merge_revision_alembic_would_write() {
     assert_eq!(code, 2);
     assert!(err.contains("advice"), "{err}");
 }
+
+#[test]
+fn alembic_bad_input_is_named_and_nothing_is_written() {
+    // Needs no Alembic binary: the files and the table are written by hand.
+    let Some(db) = TestDb::create(Dialect::Sqlite) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().display().to_string();
+    let versions = dir.path().join("alembic/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("alembic/env.py"),
+        "from alembic import context\n",
+    )
+    .unwrap();
+    for (name, rev) in revisions(B2) {
+        std::fs::write(versions.join(name), rev).unwrap();
+    }
+    std::fs::write(
+        versions.join("zz_broken.py"),
+        "revision = 'zz'\ndef upgrade(:\n    pass\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("b2_copy.py"),
+        revision("b2", Some("a1"), "    pass"),
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("s1_self.py"),
+        revision("s1", Some("s1"), "    pass"),
+    )
+    .unwrap();
+    db.exec("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('a1'), ('c3');");
+    let (code, out, err) = cli(&["diagnose", &p, "--db", &db.url]);
+    assert_eq!(code, 1, "{err}");
+    for expected in [
+        "zz_broken.py looks like a migration but is ignored: Python syntax error at line 2",
+        "2 files claim version b2",
+        "down_revision points to its own revision s1",
+        "holds a1 and its descendant c3: not a valid stamp",
+        "cycle",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing in:\n{out}");
+    }
+    // A version_num Alembic could never have written.
+    db.exec(&format!(
+        "DELETE FROM alembic_version; INSERT INTO alembic_version VALUES ('{}')",
+        "x".repeat(40)
+    ));
+    let before = db.dump("alembic_version");
+    let (code, _, err) = cli(&["diagnose", &p, "--db", &db.url]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("alembic_version, row 1") && err.contains("longer than 32"),
+        "{err}"
+    );
+    let (code, _, _) = cli(&[
+        "apply",
+        "--playbook",
+        "alembic/stamp",
+        "--param",
+        "revision=c3",
+        "--db",
+        &db.url,
+        "--project",
+        &p,
+        "--yes",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(db.dump("alembic_version"), before);
+    // An interpolation alembic.ini cannot resolve names the file and the option.
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(nowhere)s/alembic\n",
+    )
+    .unwrap();
+    let (code, _, err) = cli(&["status", &p]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("alembic.ini") && err.contains("%(nowhere)s cannot be resolved"),
+        "{err}"
+    );
+}

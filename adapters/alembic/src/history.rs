@@ -100,6 +100,267 @@ fn dialect_hint(site: &Site) -> Option<Dialect> {
     }
 }
 
+/// Returns the module-level part of a revision file: everything before the first top-level
+/// `def`/`class`/decorator/compound statement outside a triple-quoted string. Identifiers live
+/// there; `upgrade()` does not.
+fn module_prefix(text: &str) -> &str {
+    let mut offset = 0;
+    let mut in_triple: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        let starts_block = [
+            "def ",
+            "async def ",
+            "class ",
+            "@",
+            "if ",
+            "for ",
+            "with ",
+            "try:",
+            "while ",
+        ]
+        .iter()
+        .any(|k| line.starts_with(k));
+        if in_triple.is_none() && starts_block {
+            return &text[..offset];
+        }
+        for q in ["\"\"\"", "'''"] {
+            if line.matches(q).count() % 2 == 1 {
+                in_triple = match in_triple {
+                    Some(open) if open == q => None,
+                    None => Some(q),
+                    other => other,
+                };
+            }
+        }
+        offset += line.len();
+    }
+    text
+}
+
+/// Returns the parts of the module-level prefix that hold what a history-only run needs: the
+/// module docstring and the `revision` / `down_revision` / `branch_labels` / `depends_on`
+/// statements (with their continuation lines), each line kept whole so the parser sees real
+/// Python. Everything else at module level (imports, helpers) is left out.
+fn identifier_source(prefix: &str) -> String {
+    const NAMES: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_on"];
+    let mut out = String::new();
+    let mut lines = prefix.split_inclusive('\n').peekable();
+    // The docstring, when the module starts with one.
+    while let Some(&line) = lines.peek() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            lines.next();
+            continue;
+        }
+        for q in ["\"\"\"", "'''"] {
+            if let Some(rest) = t.strip_prefix(q) {
+                out.push_str(line);
+                let mut closed = rest.contains(q);
+                lines.next();
+                while !closed {
+                    let Some(l) = lines.next() else { break };
+                    out.push_str(l);
+                    closed = l.contains(q);
+                }
+            }
+        }
+        break;
+    }
+    let mut depth: i32 = 0;
+    let mut capturing = false;
+    for line in lines {
+        if !capturing {
+            let starts = NAMES.iter().any(|n| {
+                line.strip_prefix(n).is_some_and(|rest| {
+                    let rest = rest.trim_start();
+                    rest.starts_with('=') || rest.starts_with(':')
+                })
+            });
+            if !starts {
+                continue;
+            }
+            capturing = true;
+            depth = 0;
+        }
+        out.push_str(line);
+        for c in line.chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '#' => break,
+                _ => {}
+            }
+        }
+        if depth <= 0 && !line.trim_end().ends_with('\\') {
+            capturing = false;
+        }
+    }
+    out
+}
+
+/// Returns the module facts read from Python tokens (rustpython's lexer) when every statement
+/// of `source` that names them is one of the literal forms Alembic writes — a string, `None`,
+/// or a tuple/list of strings, after an optional annotation. `None` means "read it with the
+/// parser": anything unusual (escapes, f-strings, concatenation, expressions) goes to the AST.
+fn facts_from_tokens(source: &str) -> Option<RevisionFile> {
+    use rustpython_parser::lexer::lex;
+    use rustpython_parser::{StringKind, Tok};
+    let mut toks = Vec::new();
+    // Without the `full-lexer` feature comments and non-logical newlines are already dropped.
+    for t in lex(source, Mode::Module) {
+        toks.push(t.ok()?.0);
+    }
+    let plain = |t: &Tok| match t {
+        Tok::String {
+            value,
+            kind: StringKind::String,
+            ..
+        } if !value.contains('\\') => Some(value.clone()),
+        _ => None,
+    };
+    let mut rf = RevisionFile::default();
+    let mut i = 0;
+    // A module docstring: a lone string statement first.
+    if let (Some(Tok::String { value, .. }), Some(Tok::Newline)) = (toks.first(), toks.get(1)) {
+        rf.message = value
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_string);
+        i = 2;
+    }
+    while i < toks.len() {
+        let name = match &toks[i] {
+            Tok::Name { name }
+                if matches!(
+                    name.as_str(),
+                    "revision" | "down_revision" | "branch_labels" | "depends_on"
+                ) =>
+            {
+                name.clone()
+            }
+            Tok::EndOfFile => break,
+            _ => return None,
+        };
+        i += 1;
+        if toks.get(i) == Some(&Tok::Colon) {
+            // skip the annotation up to `=` at bracket depth 0
+            let mut depth = 0;
+            loop {
+                i += 1;
+                match toks.get(i)? {
+                    Tok::Lsqb | Tok::Lpar => depth += 1,
+                    Tok::Rsqb | Tok::Rpar => depth -= 1,
+                    Tok::Equal if depth == 0 => break,
+                    Tok::Newline => return None,
+                    _ => {}
+                }
+            }
+        }
+        if toks.get(i) != Some(&Tok::Equal) {
+            return None;
+        }
+        i += 1;
+        let mut values = Vec::new();
+        match toks.get(i)? {
+            Tok::None => i += 1,
+            t @ Tok::String { .. } => {
+                values.push(plain(t)?);
+                i += 1;
+            }
+            open @ (Tok::Lpar | Tok::Lsqb) => {
+                let close = if *open == Tok::Lpar {
+                    Tok::Rpar
+                } else {
+                    Tok::Rsqb
+                };
+                i += 1;
+                loop {
+                    match toks.get(i)? {
+                        t if *t == close => {
+                            i += 1;
+                            break;
+                        }
+                        t @ Tok::String { .. } => {
+                            values.push(plain(t)?);
+                            i += 1;
+                            match toks.get(i)? {
+                                Tok::Comma => i += 1,
+                                t if *t == close => {}
+                                _ => return None,
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => return None,
+        }
+        if !matches!(
+            toks.get(i),
+            Some(Tok::Newline) | Some(Tok::EndOfFile) | None
+        ) {
+            return None;
+        }
+        i += 1;
+        match name.as_str() {
+            "revision" => rf.revision = values.first().cloned(),
+            "down_revision" => rf.down = values,
+            "branch_labels" => rf.labels = values,
+            _ => rf.depends_on = values,
+        }
+    }
+    Some(rf)
+}
+
+type ReadRevision = Result<(RevisionFile, Vec<migdoctor_model::MigrationStatement>), String>;
+
+/// Returns one revision file read: its module facts and `upgrade()` statements, or why it is
+/// not a usable revision. With `effects` false only the module-level part is parsed (a
+/// history-only run); a file whose prefix does not parse is parsed whole to report the error.
+fn read_revision(path: &str, text: &str, effects: bool, dialect: Option<Dialect>) -> ReadRevision {
+    let reduced;
+    let source = if effects {
+        text
+    } else {
+        reduced = identifier_source(module_prefix(text));
+        if let Some(facts) = facts_from_tokens(&reduced) {
+            return Ok((facts, Vec::new()));
+        }
+        &reduced
+    };
+    let parsed = parse(source, Mode::Module, path).or_else(|e| {
+        if effects {
+            Err(e)
+        } else {
+            parse(text, Mode::Module, path)
+        }
+    });
+    let module = match parsed {
+        Ok(ast::Mod::Module(m)) => m,
+        Ok(_) => return Err("not a Python module".into()),
+        Err(e) => {
+            let line = line_of(text, usize::from(e.offset));
+            return Err(format!(
+                "Python syntax error at line {line}: {}; Alembic fails to load the whole folder",
+                e.error
+            ));
+        }
+    };
+    let facts = revision_facts(&module.body)?;
+    let mut statements = Vec::new();
+    if effects {
+        for s in &module.body {
+            if let Stmt::FunctionDef(f) = s {
+                if f.name.as_str() == "upgrade" {
+                    statements = upgrade_statements(path, text, &f.body, dialect);
+                }
+            }
+        }
+    }
+    Ok((facts, statements))
+}
+
 pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
     if let Some(err) = site.config.get("config_error") {
         return Err(AdapterError::UnreadableFile {
@@ -111,9 +372,10 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
         .config
         .get("recursive_version_locations")
         .is_some_and(|v| v == "true");
+    let effects = site.config.get("effects").map(String::as_str) != Some("skip");
     let dialect = dialect_hint(site);
     let mut history = History::new(site.clone());
-    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut candidates: Vec<(&str, &str)> = Vec::new();
     for loc in locations(site) {
         let files: Vec<&str> = if recursive {
             let prefix = format!("{loc}/");
@@ -127,9 +389,9 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
             if !name.ends_with(".py") || name.starts_with("__init__") || name.starts_with(".#") {
                 continue;
             }
-            let text = match tree.get(path) {
+            match tree.get(path) {
                 Some(SourceFile::Bytes(b)) => match std::str::from_utf8(b) {
-                    Ok(t) => t,
+                    Ok(t) => candidates.push((path, t)),
                     Err(e) => {
                         let line = 1 + b[..e.valid_up_to()].iter().filter(|&&c| c == b'\n').count();
                         history.problems.push(HistoryProblem::InvalidFile {
@@ -138,7 +400,6 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
                                 "not valid UTF-8 at line {line}; Alembic cannot import it"
                             ),
                         });
-                        continue;
                     }
                 },
                 Some(SourceFile::Unreadable(reason)) => {
@@ -152,81 +413,87 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
                         file: path.into(),
                         reason: format!("{n} bytes is too large to read"),
                     });
-                    continue;
                 }
-                None => continue,
-            };
-            let module = match parse(text, Mode::Module, path) {
-                Ok(ast::Mod::Module(m)) => m,
-                Ok(_) => continue,
-                Err(e) => {
-                    let line = line_of(text, usize::from(e.offset));
-                    history.problems.push(HistoryProblem::InvalidFile {
-                        file: path.into(),
-                        reason: format!("Python syntax error at line {line}: {}; Alembic fails to load the whole folder", e.error),
-                    });
-                    continue;
-                }
-            };
-            let facts = match revision_facts(&module.body) {
-                Ok(f) => f,
-                Err(reason) => {
-                    history.problems.push(HistoryProblem::InvalidFile {
-                        file: path.into(),
-                        reason,
-                    });
-                    continue;
-                }
-            };
-            let Some(rev) = facts.revision.clone() else {
+                None => {}
+            }
+        }
+    }
+    // Parsing dominates on large histories: spread it over the cores, keep file order.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = candidates.len().div_ceil(workers).max(1);
+    let parsed: Vec<ReadRevision> = std::thread::scope(|scope| {
+        let handles: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(p, t)| read_revision(p, t, effects, dialect))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ((path, _), result) in candidates.iter().zip(parsed) {
+        let path = *path;
+        let (facts, statements) = match result {
+            Ok(r) => r,
+            Err(reason) => {
                 history.problems.push(HistoryProblem::InvalidFile {
                     file: path.into(),
-                    reason: "defines no module-level `revision`".into(),
+                    reason,
                 });
                 continue;
-            };
-            if rev.contains(['@', '-', '+', ':']) || rev.is_empty() {
-                history.problems.push(HistoryProblem::InvalidFile {
-                    file: path.into(),
-                    reason: format!(
-                        "revision id {rev:?} contains a character Alembic refuses (@ - + :)"
-                    ),
-                });
             }
-            if facts.down.contains(&rev) {
-                history.problems.push(HistoryProblem::InvalidFile {
-                    file: path.into(),
-                    reason: format!("down_revision points to its own revision {rev}"),
-                });
-            }
-            by_id.entry(rev.clone()).or_default().push(path.to_string());
-            let stem = name.trim_end_matches(".py");
-            let mut m = Migration::new(
-                rev.clone(),
-                facts.message.clone().unwrap_or_else(|| {
-                    stem.trim_start_matches(rev.as_str())
-                        .trim_start_matches('_')
-                        .to_string()
-                }),
-            );
-            m.files.push(path.to_string());
-            m.parents = facts.down.iter().map(|d| MigrationId(d.clone())).collect();
-            m.depends_on = facts
-                .depends_on
-                .iter()
-                .map(|d| MigrationId(d.clone()))
-                .collect();
-            m.labels = facts.labels.clone();
-            m.has_down = true;
-            for s in &module.body {
-                if let Stmt::FunctionDef(f) = s {
-                    if f.name.as_str() == "upgrade" {
-                        m.statements = upgrade_statements(path, text, &f.body, dialect);
-                    }
-                }
-            }
-            history.migrations.push(m);
+        };
+        let Some(rev) = facts.revision.clone() else {
+            history.problems.push(HistoryProblem::InvalidFile {
+                file: path.into(),
+                reason: "defines no module-level `revision`".into(),
+            });
+            continue;
+        };
+        if rev.contains(['@', '-', '+', ':']) || rev.is_empty() {
+            history.problems.push(HistoryProblem::InvalidFile {
+                file: path.into(),
+                reason: format!(
+                    "revision id {rev:?} contains a character Alembic refuses (@ - + :)"
+                ),
+            });
         }
+        if facts.down.contains(&rev) {
+            history.problems.push(HistoryProblem::InvalidFile {
+                file: path.into(),
+                reason: format!("down_revision points to its own revision {rev}"),
+            });
+        }
+        by_id.entry(rev.clone()).or_default().push(path.to_string());
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.trim_end_matches(".py");
+        let title = facts.message.clone().unwrap_or_else(|| {
+            stem.trim_start_matches(rev.as_str())
+                .trim_start_matches('_')
+                .to_string()
+        });
+        let mut m = Migration::new(rev.clone(), title);
+        m.files.push(path.to_string());
+        m.parents = facts.down.iter().map(|d| MigrationId(d.clone())).collect();
+        m.depends_on = facts
+            .depends_on
+            .iter()
+            .map(|d| MigrationId(d.clone()))
+            .collect();
+        m.labels = facts.labels.clone();
+        m.has_down = true;
+        m.statements = statements;
+        history.migrations.push(m);
     }
     for (id, files) in by_id {
         if files.len() > 1 {
@@ -325,6 +592,57 @@ def downgrade() -> None:
         assert_eq!(exec.line, 21);
         let opaque = &m.statements[m.statements.len() - 2];
         assert_eq!(opaque.line, 22);
+    }
+
+    #[test]
+    fn token_reading_agrees_with_the_parser_or_declines() {
+        let cases = [
+            "'''doc line\n\nmore'''\nrevision: str = 'b2'\ndown_revision: Union[str, None] = ('a1', \"x9\",)\nbranch_labels = None\ndepends_on = ['z']\n",
+            "revision = 'a'\ndown_revision = None\n",
+            "revision = 'a'\ndown_revision = ()\n",
+        ];
+        for c in cases {
+            let fast = facts_from_tokens(c).expect(c);
+            let ast::Mod::Module(m) = parse(c, Mode::Module, "x").unwrap() else {
+                panic!("not a module")
+            };
+            assert_eq!(fast, revision_facts(&m.body).unwrap(), "{c}");
+        }
+        for declined in [
+            "revision = f'{x}'\n",
+            "revision = 'a' 'b'\n",
+            "revision = make()\n",
+            "revision = 'a\\n'\n",
+            "revision = ('a'\n",
+        ] {
+            assert!(facts_from_tokens(declined).is_none(), "{declined}");
+        }
+    }
+
+    #[test]
+    fn history_only_runs_parse_the_module_part_but_still_report_syntax_errors() {
+        let mut s = site();
+        s.config.insert("effects".into(), "skip".into());
+        let tree = SourceTree::new()
+            .with_file("alembic/versions/b2_add_email.py", REV)
+            .with_file(
+                "alembic/versions/bad.py",
+                "revision = ('x'\ndef upgrade():\n    pass\n",
+            );
+        let h = load_history(&tree, &s).unwrap();
+        assert_eq!(h.migrations[0].parents, vec![MigrationId::from("a1")]);
+        assert!(h.migrations[0].statements.is_empty());
+        assert!(
+            format!("{:?}", h.problems).contains("syntax error at line"),
+            "{:?}",
+            h.problems
+        );
+        let text = "'''doc\ndef x\n'''\nrevision = 'a'\ndef upgrade():\n  pass\n";
+        assert_eq!(
+            identifier_source("'''d\n'''\nimport x\nrevision: str = 'a'\ndown_revision = (\n  'b',\n  'c')\nfoo = 1\n"),
+            "'''d\n'''\nrevision: str = 'a'\ndown_revision = (\n  'b',\n  'c')\n"
+        );
+        assert_eq!(module_prefix(text), "'''doc\ndef x\n'''\nrevision = 'a'\n");
     }
 
     #[test]

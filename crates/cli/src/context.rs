@@ -77,6 +77,9 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     pub global: GlobalArgs,
     pub style: Style,
+    /// A history-only command (scan, status without a database) needs no schema effects, so
+    /// adapters may skip reading migration bodies.
+    pub history_only: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -92,6 +95,7 @@ impl<'a> Ctx<'a> {
             err,
             global,
             style: Style { color },
+            history_only: false,
         }
     }
 
@@ -303,6 +307,11 @@ pub async fn inspect(
     }
     let url = resolve_url(ctx, &project.root, &project.sites)?;
     let Some(url) = url else {
+        if ctx.history_only {
+            for (_, site) in &mut project.sites {
+                site.config.insert("effects".into(), "skip".into());
+            }
+        }
         if !project.sites.is_empty() {
             ctx.note("no database given (--db or DATABASE_URL): looking at the files only");
         }

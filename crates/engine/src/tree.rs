@@ -2,7 +2,6 @@
 
 use crate::EngineError;
 use migdoctor_model::{SourceFile, SourceTree};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Returns nothing; folders never read (VCS data, dependencies, build output, our own state).
@@ -42,8 +41,55 @@ pub fn read_tree(root: &Path) -> Result<SourceTree, EngineError> {
         });
     }
     let mut ancestors = Vec::new();
-    walk(root, root, &mut tree, &mut ancestors, &mut HashSet::new())?;
+    let mut files = Vec::new();
+    walk(root, root, &mut tree, &mut ancestors, &mut files)?;
+    // Reading thousands of small files is I/O-bound system calls: spread them over the cores.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = files.len().div_ceil(workers).max(1);
+    let read: Vec<SourceFile> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, p)| read_limited(p))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for ((rel, _), file) in files.iter().zip(read) {
+        tree.insert(rel, file);
+    }
     Ok(tree)
+}
+
+/// Returns the file's bytes, or `TooLarge` past [`MAX_FILE_BYTES`], reading at most one byte
+/// more than the limit.
+fn read_limited(path: &Path) -> SourceFile {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return SourceFile::Unreadable(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => {
+            let size = std::fs::metadata(path)
+                .map(|m| m.len())
+                .unwrap_or(bytes.len() as u64);
+            SourceFile::TooLarge(size)
+        }
+        Ok(_) => SourceFile::Bytes(bytes),
+        Err(e) => SourceFile::Unreadable(e.to_string()),
+    }
 }
 
 fn rel(root: &Path, path: &Path) -> String {
@@ -60,7 +106,7 @@ fn walk(
     dir: &Path,
     tree: &mut SourceTree,
     ancestors: &mut Vec<PathBuf>,
-    seen_files: &mut HashSet<PathBuf>,
+    files: &mut Vec<(String, PathBuf)>,
 ) -> Result<(), EngineError> {
     let canonical = std::fs::canonicalize(dir).map_err(|e| EngineError::Tree {
         path: dir.display().to_string(),
@@ -86,32 +132,33 @@ fn walk(
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         let relpath = rel(root, &path);
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
+        // The directory entry's own type costs no system call; only links are followed with a
+        // stat (a dangling one is recorded, not fatal).
+        let ftype = match entry.file_type() {
+            Ok(t) => t,
             Err(e) => {
-                // A dangling symlink or a file that vanished: record it, do not stop.
-                if std::fs::symlink_metadata(&path).is_ok() {
-                    tree.insert(&relpath, SourceFile::Unreadable(e.to_string()));
-                }
+                tree.insert(&relpath, SourceFile::Unreadable(e.to_string()));
                 continue;
             }
         };
-        if meta.is_dir() {
+        let (is_dir, is_file) = if ftype.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) => (m.is_dir(), m.is_file()),
+                Err(e) => {
+                    tree.insert(&relpath, SourceFile::Unreadable(e.to_string()));
+                    continue;
+                }
+            }
+        } else {
+            (ftype.is_dir(), ftype.is_file())
+        };
+        if is_dir {
             if SKIPPED_DIRS.contains(&name.as_str()) {
                 continue;
             }
-            walk(root, &path, tree, ancestors, seen_files)?;
-        } else if meta.is_file() {
-            if meta.len() > MAX_FILE_BYTES {
-                tree.insert(&relpath, SourceFile::TooLarge(meta.len()));
-                continue;
-            }
-            let file = match std::fs::read(&path) {
-                Ok(bytes) => SourceFile::Bytes(bytes),
-                Err(e) => SourceFile::Unreadable(e.to_string()),
-            };
-            let _ = seen_files.insert(path);
-            tree.insert(&relpath, file);
+            walk(root, &path, tree, ancestors, files)?;
+        } else if is_file {
+            files.push((relpath, path));
         }
     }
     ancestors.pop();

@@ -36,7 +36,11 @@ struct ScanReport {
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, args: ScanArgs) -> anyhow::Result<i32> {
-    let project = load_project(&args.path, &ctx.global, None)?;
+    let mut project = load_project(&args.path, &ctx.global, None)?;
+    // scan only counts migrations: no need to read their bodies.
+    for (_, site) in &mut project.sites {
+        site.config.insert("effects".into(), "skip".into());
+    }
     let mut rows = Vec::new();
     for (adapter, site) in &project.sites {
         let history = load_history(*adapter, &project.tree, site)?;

@@ -26,11 +26,13 @@ struct Line {
     applied: Option<String>,
     dirty: Option<bool>,
     pending: Option<usize>,
+    heads: Vec<String>,
     apparent: Option<String>,
     findings: usize,
 }
 
 pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow::Result<i32> {
+    ctx.history_only = true;
     let reports = inspect(ctx, &args.path, Mode::ReadOnly, None, false)
         .await?
         .reports;
@@ -52,6 +54,18 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                 Some(*dirty),
             ),
             Some((_, false)) => (Some("no table".into()), None),
+            Some((_, true)) => {
+                let t = r.tracking.as_ref().expect("matched Some");
+                let heads: Vec<&str> = t.entries.iter().map(|e| e.id.as_str()).collect();
+                (
+                    Some(if heads.is_empty() {
+                        "base".into()
+                    } else {
+                        heads.join(" ")
+                    }),
+                    None,
+                )
+            }
             _ => (None, None),
         };
         lines.push(Line {
@@ -62,11 +76,20 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                 r.site.root.clone()
             },
             declared: r.history.migrations.len(),
-            newest: r.history.migrations.last().map(|m| m.id.to_string()),
+            newest: Some(
+                r.history
+                    .heads()
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+            .filter(|h| !h.is_empty()),
             tracking_table: r.tracking.as_ref().map(|t| t.location.to_string()),
             applied,
             dirty,
             pending: r.tracking.as_ref().map(|_| pending.unwrap_or(0)),
+            heads: r.history.heads().iter().map(|h| h.to_string()).collect(),
             apparent: r.evidence.as_ref().map(|e| {
                 let v = e
                     .apparent
@@ -117,10 +140,11 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
         "framework",
         "site",
         "declared",
-        "newest",
+        "heads",
         "applied",
         "dirty",
         "pending",
+        "schema says",
         "findings",
     ];
     match ctx.global.format {

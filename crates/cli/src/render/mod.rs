@@ -95,9 +95,10 @@ pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(width(c));
+            if i >= widths.len() {
+                widths.push(0);
             }
+            widths[i] = widths[i].max(width(c));
         }
     }
     let line = |cells: Vec<String>| {
