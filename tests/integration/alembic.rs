@@ -356,3 +356,27 @@ fn alembic_bad_input_is_named_and_nothing_is_written() {
         "{err}"
     );
 }
+
+#[test]
+fn version_table_moved_by_env_py_is_found() {
+    let Some(bin) = alembic_bin() else { return };
+    let Some(db) = TestDb::create(Dialect::Postgres) else {
+        return;
+    };
+    db.exec("CREATE SCHEMA ops");
+    let env = migdoctor_tests::ENV_PY.replace(
+        "context.configure(connection=connection, target_metadata=target_metadata)",
+        "context.configure(connection=connection, target_metadata=target_metadata, version_table='app_versions', version_table_schema='ops')",
+    );
+    assert!(env.contains("app_versions"));
+    let p = AlembicProject::with_env(bin, &db, &revisions(B2), &env);
+    let (ok, text) = p.run(&["upgrade", "head"]);
+    assert!(ok, "{text}");
+    let (code, v) = diagnose(&p, &db);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["sites"][0]["tracking_table"], "ops.app_versions");
+    db.exec("DROP TABLE ops.app_versions");
+    apply(&p, &db, "alembic/rebuild-tracking");
+    assert_eq!(p.current(), "c3 (head)");
+    assert!(p.run(&["upgrade", "head"]).0);
+}

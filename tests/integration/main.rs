@@ -6,6 +6,7 @@ mod bad_input;
 mod cli_flow;
 mod evidence;
 mod example;
+mod formats;
 mod golang_migrate;
 
 #[test]

@@ -448,7 +448,8 @@ pub struct AlembicProject {
     bin: std::path::PathBuf,
 }
 
-const ENV_PY: &str = r#"from sqlalchemy import engine_from_config, pool
+/// Returns nothing; the `env.py` of the test projects (online mode only).
+pub const ENV_PY: &str = r#"from sqlalchemy import engine_from_config, pool
 from alembic import context
 
 config = context.config
@@ -478,6 +479,16 @@ impl AlembicProject {
         db: &TestDb,
         revisions: &[(&str, String)],
     ) -> AlembicProject {
+        AlembicProject::with_env(bin, db, revisions, ENV_PY)
+    }
+
+    /// Returns a project like [`AlembicProject::new`] with its own `env.py`.
+    pub fn with_env(
+        bin: std::path::PathBuf,
+        db: &TestDb,
+        revisions: &[(&str, String)],
+        env_py: &str,
+    ) -> AlembicProject {
         let dir = tempfile::tempdir().unwrap();
         let ini = format!(
             "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {}\n",
@@ -485,7 +496,7 @@ impl AlembicProject {
         );
         std::fs::write(dir.path().join("alembic.ini"), ini).unwrap();
         std::fs::create_dir_all(dir.path().join("alembic/versions")).unwrap();
-        std::fs::write(dir.path().join("alembic/env.py"), ENV_PY).unwrap();
+        std::fs::write(dir.path().join("alembic/env.py"), env_py).unwrap();
         for (name, text) in revisions {
             std::fs::write(dir.path().join("alembic/versions").join(name), text).unwrap();
         }
