@@ -3,49 +3,13 @@
 
 use crate::ini::Ini;
 use crate::pyast::str_value;
-use migdoctor_model::{Framework, Site, SourceTree};
+use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, SourceTree};
 use rustpython_parser::ast::{self, Expr, Stmt};
 use std::collections::BTreeMap;
 
-const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    "node_modules",
-    "target",
-    "vendor",
-    "third_party",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".tox",
-    "site-packages",
-];
-
-fn skipped(path: &str) -> bool {
-    path.split('/').any(|c| SKIPPED_DIRS.contains(&c))
-}
-
-fn dir_of(path: &str) -> &str {
-    path.rfind('/').map(|i| &path[..i]).unwrap_or("")
-}
-
-/// Returns `rel` joined to `base` and normalised (`.`/`..` resolved); absolute paths stay.
+/// Returns `rel` joined to `base` and normalised (`.`/`..` resolved).
 pub fn join(base: &str, rel: &str) -> String {
-    let joined = if rel.starts_with('/') || base.is_empty() {
-        rel.to_string()
-    } else {
-        format!("{base}/{rel}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for c in joined.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
+    join_path(base, rel)
 }
 
 /// Returns the SQLAlchemy URL as a migdoctor URL (`postgresql+psycopg2://` → `postgres://`,
@@ -152,14 +116,14 @@ fn finish_site(tree: &SourceTree, mut site: Site) -> Site {
 pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     let mut sites: BTreeMap<String, Site> = BTreeMap::new();
     for (path, _) in tree.iter() {
-        if skipped(path) {
+        if is_skipped(path) {
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
         let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else {
             continue;
         };
-        let here = dir_of(path);
+        let here = parent_dir(path);
         if name == "alembic.ini" || (name.ends_with(".ini") && text.contains("script_location")) {
             let ini = Ini::parse(text);
             // %(here)s is the ini's folder; written as an absolute path inside the project so
@@ -252,10 +216,10 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     // An Alembic folder without a config file it can be found by: env.py beside versions/.
     let roots: Vec<String> = sites.values().map(|s| s.root.clone()).collect();
     for path in tree.paths() {
-        if skipped(path) || !(path == "env.py" || path.ends_with("/env.py")) {
+        if is_skipped(path) || !(path == "env.py" || path.ends_with("/env.py")) {
             continue;
         }
-        let dir = dir_of(path).to_string();
+        let dir = parent_dir(path).to_string();
         let versions = if dir.is_empty() {
             "versions/".to_string()
         } else {

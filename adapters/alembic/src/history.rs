@@ -91,15 +91,6 @@ pub fn locations(site: &Site) -> Vec<String> {
     }
 }
 
-fn dialect_hint(site: &Site) -> Option<Dialect> {
-    match site.config.get("dialect").map(String::as_str) {
-        Some("postgres") => Some(Dialect::Postgres),
-        Some("mysql") => Some(Dialect::Mysql),
-        Some("sqlite") => Some(Dialect::Sqlite),
-        _ => None,
-    }
-}
-
 /// Returns the module-level part of a revision file: everything before the first top-level
 /// `def`/`class`/decorator/compound statement outside a triple-quoted string. Identifiers live
 /// there; `upgrade()` does not.
@@ -373,7 +364,7 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
         .get("recursive_version_locations")
         .is_some_and(|v| v == "true");
     let effects = site.config.get("effects").map(String::as_str) != Some("skip");
-    let dialect = dialect_hint(site);
+    let dialect = site.dialect_hint();
     let mut history = History::new(site.clone());
     let mut candidates: Vec<(&str, &str)> = Vec::new();
     for loc in locations(site) {
@@ -419,27 +410,8 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
         }
     }
     // Parsing dominates on large histories: spread it over the cores, keep file order.
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = candidates.len().div_ceil(workers).max(1);
-    let parsed: Vec<ReadRevision> = std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(p, t)| read_revision(p, t, effects, dialect))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let parsed: Vec<ReadRevision> =
+        migdoctor_model::par_map(&candidates, |(p, t)| read_revision(p, t, effects, dialect));
     let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for ((path, _), result) in candidates.iter().zip(parsed) {
         let path = *path;

@@ -6,20 +6,8 @@
 //! to it, and its `x-migrations-table`).
 
 use crate::history::parse_file_name;
-use migdoctor_model::{Framework, Site, SourceTree};
+use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, SourceTree};
 use std::collections::BTreeMap;
-
-const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    "node_modules",
-    "target",
-    "vendor",
-    "third_party",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".migdoctor",
-];
 
 /// Returns nothing; a migrations path found in a project file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,29 +20,21 @@ pub struct ConfiguredPath {
     pub database_url: Option<String>,
 }
 
-fn skipped(path: &str) -> bool {
-    path.split('/').any(|c| SKIPPED_DIRS.contains(&c))
-}
-
-fn dir_of(path: &str) -> &str {
-    path.rfind('/').map(|i| &path[..i]).unwrap_or("")
-}
-
 pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     let mut sites: BTreeMap<String, Site> = BTreeMap::new();
     for path in tree.paths() {
-        if skipped(path) {
+        if is_skipped(path) {
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
         if let Ok(Some(_)) = parse_file_name(name) {
-            let dir = dir_of(path).to_string();
+            let dir = parent_dir(path).to_string();
             sites
                 .entry(dir.clone())
                 .or_insert_with(|| Site::new(Framework::GolangMigrate, dir));
         }
     }
-    let dirs: std::collections::BTreeSet<&str> = tree.paths().map(dir_of).collect();
+    let dirs: std::collections::BTreeSet<&str> = tree.paths().map(parent_dir).collect();
     for cp in configured_paths(tree) {
         if !dirs.contains(cp.path.as_str()) {
             continue;
@@ -125,13 +105,13 @@ fn is_config_file(path: &str) -> bool {
 pub fn configured_paths(tree: &SourceTree) -> Vec<ConfiguredPath> {
     let mut out = Vec::new();
     for (path, _) in tree.iter() {
-        if skipped(path) || !is_config_file(path) {
+        if is_skipped(path) || !is_config_file(path) {
             continue;
         }
         let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else {
             continue;
         };
-        let base = dir_of(path);
+        let base = parent_dir(path);
         let name = path.rsplit('/').next().unwrap_or(path);
         let volumes = compose_volumes(text);
         let mut env_url = None;
@@ -196,7 +176,7 @@ pub fn configured_paths(tree: &SourceTree) -> Vec<ConfiguredPath> {
             } else {
                 cleaned
             };
-            let resolved = normalize(&format!("{base}/{host}"));
+            let resolved = join_path(base, &host);
             out.push(ConfiguredPath {
                 origin: path.to_string(),
                 path: resolved,
@@ -276,20 +256,6 @@ fn map_volume(volumes: &[(String, String)], container_path: &str) -> Option<Stri
         }
         Some(format!("{host}{rest}"))
     })
-}
-
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
 
 pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
     let mut history = History::new(site.clone());
-    let dialect = dialect_hint(site);
+    let dialect = site.dialect_hint();
     // version -> (title, up files, down files)
     let mut found: BTreeMap<u64, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
     for path in tree.files_in(&site.root) {
@@ -139,16 +139,6 @@ fn check_readable(tree: &SourceTree, path: &str) -> Result<(), AdapterError> {
             reason: reason.clone(),
         }),
         _ => Ok(()),
-    }
-}
-
-/// Returns the dialect the site's database speaks, when the CLI knows it.
-fn dialect_hint(site: &Site) -> Option<Dialect> {
-    match site.config.get("dialect").map(String::as_str) {
-        Some("postgres") => Some(Dialect::Postgres),
-        Some("mysql") => Some(Dialect::Mysql),
-        Some("sqlite") => Some(Dialect::Sqlite),
-        _ => None,
     }
 }
 

@@ -232,14 +232,6 @@ pub struct Inspection {
     pub reports: Vec<SiteReport>,
 }
 
-fn dialect_id(d: migdoctor_model::Dialect) -> &'static str {
-    match d {
-        migdoctor_model::Dialect::Postgres => "postgres",
-        migdoctor_model::Dialect::Mysql => "mysql",
-        migdoctor_model::Dialect::Sqlite => "sqlite",
-    }
-}
-
 pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading snapshot {}", path.display()))?;
@@ -272,7 +264,7 @@ pub async fn inspect(
         let snap = read_snapshot(snap_path)?;
         for (_, site) in &mut project.sites {
             site.config
-                .insert("dialect".into(), dialect_id(snap.facts.dialect).into());
+                .insert("dialect".into(), snap.facts.dialect.id().into());
         }
         let mut reports = Vec::new();
         for (adapter, site) in &project.sites {
@@ -339,7 +331,7 @@ pub async fn inspect(
     let facts = db.facts().clone();
     for (_, site) in &mut project.sites {
         site.config
-            .insert("dialect".into(), dialect_id(facts.dialect).into());
+            .insert("dialect".into(), facts.dialect.id().into());
     }
     let spinner = crate::render::spinner("reading the live schema");
     let live = db.live_schema().await;

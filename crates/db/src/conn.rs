@@ -187,28 +187,19 @@ impl Db {
     /// Returns the rows of a read query; `what` names the purpose for error messages.
     pub async fn fetch_rows(&mut self, what: &str, sql: &Sql) -> Result<Rows, DbError> {
         let url = self.url.clone();
+        macro_rules! fetch {
+            ($c:expr, $decode:expr) => {{
+                let rows = bind_params!(sqlx::query(&sql.text), &sql.params)
+                    .fetch_all(&mut *$c)
+                    .await
+                    .map_err(|e| query_error(&url, what, sql, e))?;
+                decode_rows(&rows, $decode)
+            }};
+        }
         let decoded = match &mut self.conn {
-            Conn::Pg(c) => {
-                let rows = bind_params!(sqlx::query(&sql.text), &sql.params)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map_err(|e| query_error(&url, what, sql, e))?;
-                decode_rows(&rows, pg_value)
-            }
-            Conn::My(c) => {
-                let rows = bind_params!(sqlx::query(&sql.text), &sql.params)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map_err(|e| query_error(&url, what, sql, e))?;
-                decode_rows(&rows, mysql_value)
-            }
-            Conn::Lite(c) => {
-                let rows = bind_params!(sqlx::query(&sql.text), &sql.params)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map_err(|e| query_error(&url, what, sql, e))?;
-                decode_rows(&rows, sqlite_value)
-            }
+            Conn::Pg(c) => fetch!(c, pg_value),
+            Conn::My(c) => fetch!(c, mysql_value),
+            Conn::Lite(c) => fetch!(c, sqlite_value),
         };
         decoded.map_err(|(column, reason)| DbError::Decode {
             object: what.to_string(),
@@ -220,46 +211,27 @@ impl Db {
     /// Runs one statement (internal: public writes go through [`crate::Locked`]).
     pub(crate) async fn run(&mut self, what: &str, sql: &Sql) -> Result<u64, DbError> {
         let url = self.url.clone();
+        // Statements without parameters go as simple queries (DDL and BEGIN/COMMIT need no
+        // preparation); the others are prepared with their parameters bound.
+        macro_rules! exec {
+            ($c:expr) => {
+                if sql.params.is_empty() {
+                    sqlx::raw_sql(&sql.text)
+                        .execute(&mut *$c)
+                        .await
+                        .map(|r| r.rows_affected())
+                } else {
+                    bind_params!(sqlx::query(&sql.text), &sql.params)
+                        .execute(&mut *$c)
+                        .await
+                        .map(|r| r.rows_affected())
+                }
+            };
+        }
         let result = match &mut self.conn {
-            Conn::Pg(c) => {
-                if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                }
-            }
-            Conn::My(c) => {
-                if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                }
-            }
-            Conn::Lite(c) => {
-                if sql.params.is_empty() {
-                    sqlx::raw_sql(&sql.text)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                } else {
-                    bind_params!(sqlx::query(&sql.text), &sql.params)
-                        .execute(&mut *c)
-                        .await
-                        .map(|r| r.rows_affected())
-                }
-            }
+            Conn::Pg(c) => exec!(c),
+            Conn::My(c) => exec!(c),
+            Conn::Lite(c) => exec!(c),
         };
         result.map_err(|e| query_error(&url, what, sql, e))
     }

@@ -296,23 +296,7 @@ async fn apply_locked(
             }
         }
     }
-    let total = outside.len() + inside.len();
-    let mut completed = 0;
-    for sql in &outside {
-        run_step(locked, sql, &mut completed, total).await?;
-        *created = true;
-    }
-    locked.begin().await?;
-    for (i, sql) in inside.iter().enumerate() {
-        run_step(locked, sql, &mut completed, total).await?;
-        if i == 0 {
-            opts.fault(FaultPoint::MidSteps)?;
-            if opts.fault == Some(FaultPoint::SeverMidSteps) {
-                locked.sever_connection().await?;
-            }
-        }
-    }
-    opts.fault(FaultPoint::AfterSteps)?;
+    let completed = run_statements(locked, &outside, &inside, opts, created, true).await?;
 
     let after = read_tracking_at(locked.db(), adapter, &plan.location, &label).await?;
     let diff = row_difference(&plan.expected, &after.raw);
@@ -355,7 +339,38 @@ async fn apply_locked(
     })
 }
 
-pub(crate) async fn run_step(
+/// Returns the number of statements run: first `outside` (DDL MySQL commits implicitly; a
+/// table it creates is recorded in `created` when `creates_table`), then `inside` in one
+/// transaction, with the test hooks for a failure and a lost connection mid-transaction.
+pub(crate) async fn run_statements(
+    locked: &mut Locked<'_>,
+    outside: &[Sql],
+    inside: &[Sql],
+    opts: &ApplyOptions,
+    created: &mut bool,
+    creates_table: bool,
+) -> Result<usize, EngineError> {
+    let total = outside.len() + inside.len();
+    let mut completed = 0;
+    for sql in outside {
+        run_step(locked, sql, &mut completed, total).await?;
+        *created = creates_table;
+    }
+    locked.begin().await?;
+    for (i, sql) in inside.iter().enumerate() {
+        run_step(locked, sql, &mut completed, total).await?;
+        if i == 0 {
+            opts.fault(FaultPoint::MidSteps)?;
+            if opts.fault == Some(FaultPoint::SeverMidSteps) {
+                locked.sever_connection().await?;
+            }
+        }
+    }
+    opts.fault(FaultPoint::AfterSteps)?;
+    Ok(completed)
+}
+
+async fn run_step(
     locked: &mut Locked<'_>,
     sql: &Sql,
     completed: &mut usize,

@@ -4,23 +4,7 @@ use crate::EngineError;
 use migdoctor_model::{SourceFile, SourceTree};
 use std::path::{Path, PathBuf};
 
-/// Returns nothing; folders never read (VCS data, dependencies, build output, our own state).
-pub const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "target",
-    "vendor",
-    "third_party",
-    ".venv",
-    "venv",
-    "__pycache__",
-    ".migdoctor",
-    ".build",
-    ".tox",
-    ".mypy_cache",
-];
+pub use migdoctor_model::SKIPPED_DIRS;
 
 /// Returns nothing; files larger than this are listed but not loaded.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -43,28 +27,8 @@ pub fn read_tree(root: &Path) -> Result<SourceTree, EngineError> {
     let mut ancestors = Vec::new();
     let mut files = Vec::new();
     walk(root, root, &mut tree, &mut ancestors, &mut files)?;
-    // Reading thousands of small files is I/O-bound system calls: spread them over the cores.
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = files.len().div_ceil(workers).max(1);
-    let read: Vec<SourceFile> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, p)| read_limited(p))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    // Reading thousands of small files is system-call bound: spread them over the cores.
+    let read: Vec<SourceFile> = migdoctor_model::par_map(&files, |(_, p)| read_limited(p));
     for ((rel, _), file) in files.iter().zip(read) {
         tree.insert(rel, file);
     }

@@ -1,6 +1,6 @@
 //! Undo: restore the rows a backup holds, under the same protocol as apply.
 
-use crate::apply::{finish, now, row_difference, run_step, ApplyOptions, ApplyReport};
+use crate::apply::{finish, now, row_difference, run_statements, ApplyOptions, ApplyReport};
 use crate::backup::{append_journal, new_backup_id, read_backup, write_backup, Backup};
 use crate::inspect::read_tracking_at;
 use crate::{adapter_for, EngineError, FaultPoint};
@@ -116,28 +116,20 @@ async fn undo_locked(
     } else if current.present {
         ddl.push(drop_table(dialect, at));
     }
-    let total = ddl.len() + dml.len();
-    let mut completed = 0;
     let (outside, inside): (Vec<Sql>, Vec<Sql>) = if dialect == Dialect::Mysql {
         (ddl, dml)
     } else {
         (Vec::new(), ddl.into_iter().chain(dml).collect())
     };
-    for sql in &outside {
-        run_step(locked, sql, &mut completed, total).await?;
-        *created = backup.table_existed;
-    }
-    locked.begin().await?;
-    for (i, sql) in inside.iter().enumerate() {
-        run_step(locked, sql, &mut completed, total).await?;
-        if i == 0 {
-            opts.fault(FaultPoint::MidSteps)?;
-            if opts.fault == Some(FaultPoint::SeverMidSteps) {
-                locked.sever_connection().await?;
-            }
-        }
-    }
-    opts.fault(FaultPoint::AfterSteps)?;
+    let completed = run_statements(
+        locked,
+        &outside,
+        &inside,
+        opts,
+        created,
+        backup.table_existed,
+    )
+    .await?;
     let after = read_tracking_at(locked.db(), adapter, at, &label).await?;
     let diff = if after.present != backup.table_existed {
         "the table's presence differs from the backup".to_string()

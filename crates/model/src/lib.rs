@@ -46,7 +46,33 @@ pub use schema::{
 };
 pub use sqltypes::{values_equivalent, Column, Dialect, Rows, Sql, TableShape, Value};
 pub use tracking::{Recognition, TrackedEntry, TrackingKind, TrackingLocation, TrackingState};
-pub use tree::{Site, SourceFile, SourceTree};
+pub use tree::{
+    is_skipped, join_path, normalize_path, parent_dir, Site, SourceFile, SourceTree, SKIPPED_DIRS,
+};
+
+/// Returns `f` applied to every item, spread over the machine's cores, in input order. Parsing
+/// thousands of migration files is the one place migdoctor is CPU-bound.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if workers == 1 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(workers);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker panicked"))
+            .collect()
+    })
+}
 
 /// Returns the lowercase hex SHA-256 of `bytes`; used for state and plan fingerprints.
 pub fn sha256_hex(bytes: &[u8]) -> String {

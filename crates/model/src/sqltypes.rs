@@ -22,6 +22,22 @@ impl Dialect {
         }
     }
 
+    /// Returns the stable lowercase id (`postgres`, `mysql`, `sqlite`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+
+    /// Returns the dialect whose id is `id`.
+    pub fn from_id(id: &str) -> Option<Dialect> {
+        [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
+            .into_iter()
+            .find(|d| d.id() == id)
+    }
+
     /// Returns whether DDL (CREATE TABLE) takes part in a transaction on this database.
     pub fn transactional_ddl(self) -> bool {
         !matches!(self, Dialect::Mysql)

@@ -81,6 +81,57 @@ impl SourceTree {
     }
 }
 
+/// Returns nothing; folders never read: VCS data, dependencies, build output, virtual
+/// environments and migdoctor's own state.
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    "vendor",
+    "third_party",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".migdoctor",
+    ".build",
+    ".tox",
+    ".mypy_cache",
+    "site-packages",
+];
+
+/// Returns whether any folder of the `/`-separated `path` is one of [`SKIPPED_DIRS`].
+pub fn is_skipped(path: &str) -> bool {
+    path.split('/').any(|c| SKIPPED_DIRS.contains(&c))
+}
+
+/// Returns `path` with `.` and `..` resolved and empty parts dropped (a leading `/` too: paths
+/// are relative to the project).
+pub fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// Returns `rel` joined to the folder `base` and normalised; a `rel` starting with `/` is taken
+/// from the project root.
+pub fn join_path(base: &str, rel: &str) -> String {
+    if rel.starts_with('/') || base.is_empty() {
+        normalize_path(rel)
+    } else {
+        normalize_path(&format!("{base}/{rel}"))
+    }
+}
+
 /// Returns the folder part of a `/`-separated relative path ("" for the root).
 pub fn parent_dir(path: &str) -> &str {
     match path.rfind('/') {
@@ -113,6 +164,14 @@ impl Site {
             origin: "folder pattern".into(),
             config: BTreeMap::new(),
         }
+    }
+
+    /// Returns the dialect the site's database speaks, when the CLI has said (`dialect` in
+    /// the site's settings): adapters parse SQL in that dialect.
+    pub fn dialect_hint(&self) -> Option<crate::Dialect> {
+        self.config
+            .get("dialect")
+            .and_then(|d| crate::Dialect::from_id(d))
     }
 
     /// Returns a stable label `framework:root` used in findings and reports.
