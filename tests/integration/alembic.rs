@@ -2,7 +2,10 @@
 //! makes the state, the state is broken the way incidents break it, migdoctor repairs it, and
 //! Alembic's own `current` and `upgrade head` agree afterwards.
 
-use migdoctor_tests::{alembic_bin, cli, dialects, revision, AlembicProject, Dialect, TestDb};
+use migdoctor_tests::{
+    alembic_bin, apply_playbook, cli, codes, diagnose_json, dialects, revision, AlembicProject,
+    Dialect, TestDb,
+};
 
 const A1: &str = "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), sa.Column('name', sa.String(50)))";
 const B2: &str = "    op.add_column('users', sa.Column('email', sa.String(100)))\n    op.create_index('ix_users_email', 'users', ['email'], unique=True)";
@@ -24,32 +27,11 @@ fn setup(dialect: Dialect, b2: &str) -> Option<(TestDb, AlembicProject)> {
 }
 
 fn diagnose(p: &AlembicProject, db: &TestDb) -> (i32, serde_json::Value) {
-    let (code, out, err) = cli(&["diagnose", &p.path(), "--db", &db.url, "--format", "json"]);
-    assert!(code < 2, "{out}{err}");
-    (code, serde_json::from_str(&out).unwrap())
-}
-
-fn codes(v: &serde_json::Value) -> Vec<String> {
-    v["sites"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
+    diagnose_json(&p.path(), &db.url)
 }
 
 fn apply(p: &AlembicProject, db: &TestDb, playbook: &str) {
-    let (code, out, err) = cli(&[
-        "apply",
-        "--playbook",
-        playbook,
-        "--db",
-        &db.url,
-        "--project",
-        &p.path(),
-        "--yes",
-    ]);
-    assert_eq!(code, 0, "{playbook}: {out}{err}");
+    apply_playbook(&p.path(), &db.url, playbook);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Schema evidence on real databases: what really ran, proven by the objects in the schema.
 
-use migdoctor_tests::{apply_schema, block_on, cli, dialects, Dialect, Project, TestDb};
+use migdoctor_tests::{
+    apply_schema, block_on, cli, codes, diagnose_json, dialects, finding, Dialect, Project, TestDb,
+};
 
 const USERS: (u64, &str, &str) = (
     1,
@@ -20,27 +22,7 @@ const BROKEN_EMAIL: (u64, &str, &str) = (
 );
 
 fn findings(p: &str, url: &str) -> serde_json::Value {
-    let (code, out, err) = cli(&["diagnose", p, "--db", url, "--format", "json"]);
-    assert!(code == 0 || code == 1, "{out}{err}");
-    serde_json::from_str(&out).unwrap()
-}
-
-fn codes(v: &serde_json::Value) -> Vec<String> {
-    v["sites"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn finding<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
-    v["sites"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} in {v}"))
+    diagnose_json(p, url).1
 }
 
 /// A failed deploy of migration 3 exactly as golang-migrate runs it: dirty first, then the file.

@@ -4,13 +4,7 @@
 use migdoctor_tests::{apply_schema, cli, dialects, three_migrations, Dialect, Project, TestDb};
 
 fn codes(json: &str) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    v["sites"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
+    migdoctor_tests::codes(&serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}")))
 }
 
 #[test]

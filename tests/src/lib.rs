@@ -540,3 +540,49 @@ pub fn revision(rev: &str, down: Option<&str>, upgrade: &str) -> String {
         "\"\"\"{rev}\n\nRevision ID: {rev}\n\"\"\"\nfrom typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision: str = '{rev}'\ndown_revision: Union[str, None] = {down}\nbranch_labels: Union[str, Sequence[str], None] = None\ndepends_on: Union[str, Sequence[str], None] = None\n\n\ndef upgrade() -> None:\n{upgrade}\n\n\ndef downgrade() -> None:\n    pass\n"
     )
 }
+
+/// Returns the exit code and the JSON report of `migdoctor diagnose PATH --db URL` (which must
+/// have run: exit 0 or 1).
+pub fn diagnose_json(path: &str, url: &str) -> (i32, serde_json::Value) {
+    let (code, out, err) = cli(&["diagnose", path, "--db", url, "--format", "json"]);
+    assert!(code < 2, "diagnose failed: {out}{err}");
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")),
+    )
+}
+
+/// Returns the finding codes of the first site of a diagnose report, in order.
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["sites"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Returns the first finding with `code` of the first site of a diagnose report.
+pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["sites"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} finding in {report}"))
+}
+
+/// Runs `migdoctor apply --playbook ID --yes` with default parameters and asserts it worked.
+pub fn apply_playbook(project: &str, url: &str, playbook: &str) {
+    let (code, out, err) = cli(&[
+        "apply",
+        "--playbook",
+        playbook,
+        "--db",
+        url,
+        "--project",
+        project,
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{playbook}: {out}{err}");
+}
