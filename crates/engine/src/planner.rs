@@ -168,7 +168,7 @@ fn evidence_lines(
     }
     let _ = history;
     lines.push(format!(
-        "apparent version from the schema: {} (confidence {:?}{})",
+        "apparent version from the schema: {} (confidence {}{})",
         ev.apparent
             .version
             .as_ref()

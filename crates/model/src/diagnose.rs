@@ -165,7 +165,7 @@ fn evidence_findings(
             .find(|f| f.code == FindingCode::MissingTrackingTable)
         {
             f.evidence.push(format!(
-                "apparent version from the schema: {} (confidence {:?})",
+                "apparent version from the schema: {} (confidence {})",
                 ev.apparent
                     .version
                     .as_ref()

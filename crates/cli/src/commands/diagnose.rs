@@ -57,7 +57,7 @@ pub(crate) fn apparent_line(r: &SiteReport) -> Option<String> {
         .as_ref()
         .map(|v| v.to_string())
         .unwrap_or_else(|| "none".into());
-    let confidence = format!("{:?}", ev.apparent.confidence).to_lowercase();
+    let confidence = ev.apparent.confidence.to_string();
     let mut line = format!("schema evidence: apparent version {v} (confidence {confidence})");
     if !ev.apparent.reasons.is_empty() {
         line.push_str(&format!(" — {}", ev.apparent.reasons.join("; ")));

@@ -97,10 +97,7 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                     .as_ref()
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "none".into());
-                format!(
-                    "{v} ({})",
-                    format!("{:?}", e.apparent.confidence).to_lowercase()
-                )
+                format!("{v} ({})", e.apparent.confidence)
             }),
             findings: r
                 .findings
