@@ -617,6 +617,25 @@ mod tests {
     }
 
     #[test]
+    fn ten_megabytes_of_inserts_with_a_truncated_tail() {
+        let row = "INSERT INTO events (id, payload) VALUES (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');\n";
+        let mut sql = String::with_capacity(10 * 1024 * 1024 + 200);
+        sql.push_str("CREATE TABLE events (id int, payload text);\n");
+        while sql.len() < 10 * 1024 * 1024 {
+            sql.push_str(row);
+        }
+        sql.push_str("INSERT INTO events VALUES (2, 'cut off mid-stri");
+        let s = extract(Some(Dialect::Postgres), "seed.sql", &sql);
+        assert_eq!(s[0].kind, StatementKind::Ddl);
+        let last = s.last().unwrap();
+        assert!(
+            matches!(&last.effects[0], SchemaEffect::Opaque { reason, .. } if reason.contains("unterminated string"))
+        );
+        assert!(last.line > 90_000, "{}", last.line);
+        assert!(s.iter().all(|x| x.sql.len() <= MAX_DATA_TEXT + 40));
+    }
+
+    #[test]
     fn big_data_files_are_cheap_and_cut() {
         let mut sql = String::from("CREATE TABLE t (x int);\n");
         for i in 0..20_000 {
