@@ -98,6 +98,17 @@ fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version
             "{dialect} {point:?}: backup"
         );
     }
+    let journal = std::fs::read_to_string(opts.journal()).unwrap();
+    assert!(
+        journal
+            .lines()
+            .all(|l| l.contains("\"outcome\":\"failed\"")),
+        "{journal}"
+    );
+    assert!(
+        journal.contains("injected failure at AfterVerify"),
+        "{journal}"
+    );
     // A crash after COMMIT but before the journal: the change is in, the backup undoes it.
     opts.fault = Some(FaultPoint::AfterCommit);
     let err = block_on(run(&db, &plan, &opts)).expect_err("fault");

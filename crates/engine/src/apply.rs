@@ -140,13 +140,31 @@ pub async fn apply(
     let mut created = false;
     let result = apply_locked(&mut locked, adapter, plan, opts, &url, &mut created).await;
     let result = finish(locked, result, created, &plan.location).await;
-    match result {
+    let result = match result {
         Err(e) if created && is_lost(&e) => {
             let db_url = db.url().clone();
             Err(compensate_lost_create(&db_url, adapter, plan, opts, e).await)
         }
         other => other,
+    };
+    if let Err(e) = &result {
+        // Failed attempts are part of the audit trail too (best effort: the error matters more).
+        let _ = append_journal(
+            &opts.journal(),
+            &serde_json::json!({
+                "time": chrono::Utc::now().to_rfc3339(),
+                "operation": "apply",
+                "outcome": "failed",
+                "playbook": plan.playbook,
+                "plan_fingerprint": plan.fingerprint,
+                "target": url,
+                "table": plan.location.to_string(),
+                "error": e.to_string(),
+                "user": std::env::var("USER").unwrap_or_default(),
+            }),
+        );
     }
+    result
 }
 
 fn is_lost(e: &EngineError) -> bool {
@@ -318,6 +336,7 @@ async fn apply_locked(
     let record = serde_json::json!({
         "time": chrono::Utc::now().to_rfc3339(),
         "operation": "apply",
+        "outcome": "committed",
         "playbook": plan.playbook,
         "params": plan.params,
         "plan_fingerprint": plan.fingerprint,
