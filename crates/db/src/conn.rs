@@ -160,7 +160,14 @@ impl Db {
                 })?;
                 (db.clone(), Some(db))
             }
-            Dialect::Sqlite => (self.url.sqlite_path().unwrap_or_default().to_string(), None),
+            // The file's canonical path, so a plan made from one folder applies from another.
+            Dialect::Sqlite => {
+                let path = self.url.sqlite_path().unwrap_or_default();
+                let canonical = std::fs::canonicalize(path)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| path.to_string());
+                (canonical, None)
+            }
         };
         Ok(ConnectionFacts {
             dialect,
