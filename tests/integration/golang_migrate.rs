@@ -107,6 +107,24 @@ fn duplicate_rows_are_reported() {
             codes(&out).contains(&"duplicate-rows".to_string()),
             "{dialect}: {out}"
         );
+        // Forcing the version the schema proves leaves exactly one row.
+        migdoctor_tests::apply_playbook(&project.path(), &db.url, "golang-migrate/force");
+        let (code, out, _) = cli(&[
+            "diagnose",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{dialect}: {out}");
+        let dump = db.dump("schema_migrations");
+        let rows = dump.split(" || ").nth(1).unwrap_or_default();
+        assert!(
+            rows.starts_with("(3,") || rows.starts_with('3'),
+            "{dialect}: {dump}"
+        );
+        assert!(!rows.contains(';'), "{dialect}: one row left: {dump}");
     }
 }
 
