@@ -18,6 +18,8 @@ fn every_command_in_every_format() {
         vec!["status", &p],
         vec!["diagnose", &p, "--db", &db.url],
         vec!["plan", &p, "--db", &db.url],
+        vec!["history", &p, "--db", &db.url],
+        vec!["history", &p],
         vec!["plan", &p, "golang-migrate/undirty", "--db", &db.url],
         vec!["playbooks", "list"],
         vec!["playbooks", "show", "alembic/stamp"],
@@ -40,6 +42,32 @@ fn every_command_in_every_format() {
             }
         }
     }
+    // history joins files, tracking and schema per migration.
+    let (_, out, _) = cli(&[
+        "history",
+        &p,
+        "--db",
+        &db.url,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let h: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = h["migrations"].as_array().unwrap();
+    assert_eq!(m.len(), 3);
+    assert_eq!(
+        (m[0]["tracked"].as_bool(), m[0]["schema"].as_str()),
+        (Some(true), Some("present"))
+    );
+    assert_eq!(
+        (
+            m[2]["dirty"].as_bool(),
+            m[2]["schema"].as_str(),
+            m[2]["head"].as_bool()
+        ),
+        (Some(true), Some("absent"), Some(true))
+    );
     // --help carries examples; --color always colours the table.
     let (code, out, _) = cli(&["--help"]);
     assert_eq!(code, 0);

@@ -28,7 +28,7 @@ mod tree;
 
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
-pub use diagnose::{diagnose, diagnose_files};
+pub use diagnose::{diagnose, diagnose_files, tracked_applied};
 pub use evidence::{
     infer, ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey, SiteEvidence,
     StatementEvidence,

@@ -2,6 +2,7 @@
 
 mod apply;
 mod diagnose;
+mod history;
 mod plan;
 mod playbooks;
 mod scan;
@@ -50,6 +51,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Explain every disagreement between files and tracking table, with evidence.
     Diagnose(diagnose::DiagnoseArgs),
+    /// The migration graph in run order, with what tracking and the schema say of each.
+    History(history::HistoryArgs),
     /// Make a recovery plan (never writes): SQL, state before and after, risks, undo.
     Plan(plan::PlanArgs),
     /// Apply a saved plan (or a playbook with --yes) under the framework's lock.
@@ -69,6 +72,7 @@ pub async fn dispatch(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> any
         Command::Scan(a) => scan::run(&mut ctx, a).await,
         Command::Status(a) => status::run(&mut ctx, a).await,
         Command::Diagnose(a) => diagnose::run(&mut ctx, a).await,
+        Command::History(a) => history::run(&mut ctx, a).await,
         Command::Plan(a) => plan::run(&mut ctx, a).await,
         Command::Apply(a) => apply::run(&mut ctx, a).await,
         Command::Snapshot(a) => snapshot::run(&mut ctx, a).await,
