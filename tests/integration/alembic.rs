@@ -362,3 +362,29 @@ fn version_table_moved_by_env_py_is_found() {
     assert_eq!(p.current(), "c3 (head)");
     assert!(p.run(&["upgrade", "head"]).0);
 }
+
+#[test]
+fn a_revision_run_by_hand_is_stamped_and_upgrade_continues() {
+    for dialect in dialects() {
+        let Some((db, p)) = setup(dialect, B2) else {
+            return;
+        };
+        assert!(p.run(&["upgrade", "a1"]).0);
+        // An operator ran b2's SQL by hand during an incident and never stamped.
+        db.exec("ALTER TABLE users ADD COLUMN email VARCHAR(100)");
+        db.exec("CREATE UNIQUE INDEX ix_users_email ON users (email)");
+        let (_, v) = diagnose(&p, &db);
+        assert!(
+            codes(&v).contains(&"untracked-applied".into()),
+            "{dialect}: {v}"
+        );
+        let (ok, text) = p.run(&["upgrade", "head"]);
+        assert!(!ok, "{dialect}: Alembic re-runs b2 and fails: {text}");
+        apply(&p, &db, "alembic/stamp");
+        assert_eq!(p.current(), "b2", "{dialect}");
+        let (ok, text) = p.run(&["upgrade", "head"]);
+        assert!(ok, "{dialect}: {text}");
+        assert_eq!(p.current(), "c3 (head)");
+        assert_eq!(diagnose(&p, &db).0, 0, "{dialect}");
+    }
+}
