@@ -224,3 +224,33 @@ fn file_problems_are_findings() {
     }
     assert!(err.contains("looking at the files only"));
 }
+
+#[test]
+fn search_path_in_the_url_moves_table_and_schema() {
+    let Some(db) = TestDb::create(Dialect::Postgres) else {
+        return;
+    };
+    let project = Project::golang_migrate(&three_migrations());
+    db.exec("CREATE SCHEMA app; SET search_path TO app;");
+    // golang-migrate with ?search_path=app creates its table in current_schema() = app.
+    db.exec(
+        "SET search_path TO app; \
+         CREATE TABLE users (id integer primary key, name text); \
+         CREATE TABLE posts (id integer primary key, body text); \
+         CREATE TABLE IF NOT EXISTS \"app\".\"schema_migrations\" (version bigint not null primary key, dirty boolean not null); \
+         INSERT INTO app.schema_migrations VALUES (2, false);",
+    );
+    let url = format!("{}?search_path=app", db.url);
+    let (code, out, err) = cli(&[
+        "diagnose",
+        &project.path(),
+        "--db",
+        &url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sites"][0]["tracking_table"], "app.schema_migrations");
+    assert_eq!(v["sites"][0]["evidence"]["apparent"]["version"], "2");
+}

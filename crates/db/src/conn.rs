@@ -73,6 +73,13 @@ impl Db {
                     let mut c = PgConnection::connect_with(&opts)
                         .await
                         .map_err(|e| e.to_string())?;
+                    if let Some(path) = url.framework_params.get("search_path") {
+                        sqlx::query("SELECT set_config('search_path', $1, false)")
+                            .bind(path)
+                            .execute(&mut c)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
                     if read_only {
                         c.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                             .await

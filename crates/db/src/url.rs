@@ -80,6 +80,10 @@ impl DbUrl {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             if k.starts_with("x-") {
                 framework_params.insert(k.to_string(), percent_decode(v));
+            } else if dialect == Dialect::Postgres && k == "search_path" {
+                // lib/pq (golang-migrate) sends unknown URL parameters as session settings;
+                // migdoctor sets search_path itself after connecting.
+                framework_params.insert(k.to_string(), percent_decode(v));
             } else if dialect == Dialect::Mysql
                 && matches!(
                     k,
@@ -210,6 +214,9 @@ mod tests {
             "postgres://app:***@db:5432/prod?sslmode=disable&x-migrations-table=versions"
         );
         assert_eq!(u.framework_params["x-migrations-table"], "versions");
+        let sp = DbUrl::parse("postgres://a@h/db?search_path=app%2Cpublic").unwrap();
+        assert_eq!(sp.framework_params["search_path"], "app,public");
+        assert_eq!(sp.connect_string(), "postgres://a@h/db");
         assert_eq!(
             u.connect_string(),
             "postgres://app:s3cret@db:5432/prod?sslmode=disable"
