@@ -213,11 +213,10 @@ pub fn resolve_url(
     Ok(None)
 }
 
-pub async fn connect(ctx: &mut Ctx<'_>, url: &DbUrl, mode: Mode) -> Result<Db> {
+pub async fn connect(url: &DbUrl, mode: Mode) -> Result<Db> {
     let spinner = crate::render::spinner(&format!("connecting to {}", url.redacted()));
     let db = Db::connect(url, mode).await;
     spinner.finish_and_clear();
-    let _ = ctx;
     Ok(db?)
 }
 
@@ -327,7 +326,7 @@ pub async fn inspect(
             reports,
         });
     };
-    let mut db = connect(ctx, &url, mode).await?;
+    let mut db = connect(&url, mode).await?;
     let facts = db.facts().clone();
     for (_, site) in &mut project.sites {
         site.config

@@ -119,7 +119,6 @@ pub fn state_vars(
 /// Returns the evidence lines a plan shows, and, for a migration that ran part-way, the
 /// statements that took effect, those that did not, and the remaining SQL for a human.
 fn evidence_lines(
-    history: &History,
     tracking: &TrackingState,
     evidence: Option<&SiteEvidence>,
 ) -> (Vec<String>, Vec<String>) {
@@ -166,7 +165,6 @@ fn evidence_lines(
             }
         }
     }
-    let _ = history;
     lines.push(format!(
         "apparent version from the schema: {} (confidence {}{})",
         ev.apparent
@@ -236,7 +234,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     }
 
     let mut vars = state_vars(input.history, t, input.evidence);
-    let (evidence, partial) = evidence_lines(input.history, t, input.evidence);
+    let (evidence, partial) = evidence_lines(t, input.evidence);
     let choices: Vec<Choice> = pb
         .choices
         .iter()

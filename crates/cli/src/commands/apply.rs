@@ -111,7 +111,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
             let Some(url) = resolve_url(ctx, &project.root, &project.sites)? else {
                 bail!("apply needs the database: pass --db URL or set DATABASE_URL (the plan was made for {})", plan.target.url);
             };
-            let db = connect(ctx, &url, Mode::ReadWrite).await?;
+            let db = connect(&url, Mode::ReadWrite).await?;
             (plan, db, url)
         }
         (None, Some(id)) => {

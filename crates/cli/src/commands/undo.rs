@@ -52,7 +52,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: UndoArgs) -> anyhow::Result<i32> {
         writeln!(ctx.err, "nothing written")?;
         return Ok(exit::ERROR);
     }
-    let mut db = connect(ctx, &url, Mode::ReadWrite).await?;
+    let mut db = connect(&url, Mode::ReadWrite).await?;
     let r = undo(&mut db, &args.backup, &opts).await?;
     db.close().await;
     report(ctx, &format!("restored backup {}", backup.id), &r)?;
