@@ -6,7 +6,9 @@
 //! to it, and its `x-migrations-table`).
 
 use crate::history::parse_file_name;
-use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, SourceTree};
+use migdoctor_model::{
+    is_skipped, join_path, parent_dir, percent_decode, Framework, Site, SourceTree,
+};
 use std::collections::BTreeMap;
 
 /// Returns nothing; a migrations path found in a project file.
@@ -68,24 +70,6 @@ fn query_param(url: &str, key: &str) -> Option<String> {
         let (k, v) = kv.split_once('=')?;
         (k == key).then(|| percent_decode(v))
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_config_file(path: &str) -> bool {

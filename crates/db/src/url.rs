@@ -1,7 +1,7 @@
 //! Database URLs: dialect, golang-migrate style `x-` parameters, password redaction.
 
 use crate::DbError;
-use migdoctor_model::Dialect;
+use migdoctor_model::{percent_decode, Dialect};
 use std::collections::BTreeMap;
 
 /// Returns nothing; a parsed database URL. The password never leaves this type unredacted
@@ -27,24 +27,6 @@ impl std::fmt::Display for DbUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted)
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl DbUrl {
@@ -182,21 +164,7 @@ impl DbUrl {
     }
 }
 
-/// Returns a URL-ish string with the password of its userinfo replaced by `***`.
-pub fn redact(raw: &str) -> String {
-    let Some((scheme, rest)) = raw.split_once("://") else {
-        return raw.to_string();
-    };
-    // The userinfo ends at the last '@' before the query (a password may contain '/').
-    let end = rest.find('?').unwrap_or(rest.len());
-    let Some(at) = rest[..end].rfind('@') else {
-        return raw.to_string();
-    };
-    match rest[..at].split_once(':') {
-        Some((user, pw)) if !pw.is_empty() => format!("{scheme}://{user}:***{}", &rest[at..]),
-        _ => raw.to_string(),
-    }
-}
+pub use migdoctor_model::redact;
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@ mod schema;
 mod sqltypes;
 mod tracking;
 mod tree;
+mod urltext;
 
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
@@ -49,6 +50,7 @@ pub use tracking::{Recognition, TrackedEntry, TrackingKind, TrackingLocation, Tr
 pub use tree::{
     is_skipped, join_path, normalize_path, parent_dir, Site, SourceFile, SourceTree, SKIPPED_DIRS,
 };
+pub use urltext::{percent_decode, redact};
 
 /// Returns `f` applied to every item, spread over the machine's cores, in input order. Parsing
 /// thousands of migration files is the one place migdoctor is CPU-bound.

@@ -150,9 +150,30 @@ pub struct Site {
     pub root: String,
     /// How the site was found (folder pattern, Makefile, compose file, …).
     pub origin: String,
-    /// Settings found in the project: `migrations_table`, `database_url`, …
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Settings found in the project: `migrations_table`, `database_url`, … URLs are written
+    /// out with their password redacted (a plan file or report never carries one).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "redacted_config"
+    )]
     pub config: BTreeMap<String, String>,
+}
+
+fn redacted_config<S: serde::Serializer>(
+    config: &BTreeMap<String, String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(config.len()))?;
+    for (k, v) in config {
+        if k.ends_with("url") {
+            map.serialize_entry(k, &crate::redact(v))?;
+        } else {
+            map.serialize_entry(k, v)?;
+        }
+    }
+    map.end()
 }
 
 impl Site {
@@ -188,6 +209,20 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serialized_sites_never_carry_a_password() {
+        let mut site = Site::new(Framework::Alembic, "alembic");
+        site.config.insert(
+            "database_url".into(),
+            "postgres://app:Hunter22pw@db/prod".into(),
+        );
+        let json = serde_json::to_string(&site).unwrap();
+        assert!(
+            json.contains("postgres://app:***@db/prod") && !json.contains("Hunter22pw"),
+            "{json}"
+        );
+    }
 
     #[test]
     fn files_in_lists_direct_children_only() {
