@@ -3,8 +3,8 @@
 use crate::{EngineError, Playbooks};
 use migdoctor_db::Db;
 use migdoctor_model::{
-    diagnose, diagnose_files, infer, Adapter, Finding, History, LiveSchema, Rows, Site,
-    SiteEvidence, SourceTree, TrackingLocation, TrackingState,
+    diagnose_files, diagnose_with_evidence, infer, Adapter, Finding, History, LiveSchema, Rows,
+    Site, SiteEvidence, SourceTree, TrackingLocation, TrackingState,
 };
 use serde::Serialize;
 
@@ -75,15 +75,16 @@ pub async fn read_tracking_at(
         })
 }
 
-/// Returns the findings for a site, each with the playbooks that address it.
+/// Returns the findings for a site (from its evidence, when the live schema was read), each
+/// with the playbooks that address it.
 pub fn findings(
     history: &History,
     tracking: Option<&TrackingState>,
-    live: Option<&LiveSchema>,
+    evidence: Option<&SiteEvidence>,
     playbooks: &Playbooks,
 ) -> Vec<Finding> {
     let mut out = match tracking {
-        Some(t) => diagnose(history, t, live),
+        Some(t) => diagnose_with_evidence(history, t, evidence),
         None => diagnose_files(history),
     };
     for f in &mut out {
@@ -130,8 +131,8 @@ pub fn report_site(
         (None, Some(l)) => Some(std::borrow::Cow::Borrowed(l)),
         _ => None,
     };
-    let findings = findings(&history, tracking.as_ref(), live.as_deref(), playbooks);
     let evidence = live.as_deref().map(|l| infer(&history, l));
+    let findings = findings(&history, tracking.as_ref(), evidence.as_ref(), playbooks);
     Ok(SiteReport {
         site: site.clone(),
         history,

@@ -14,12 +14,22 @@ pub fn diagnose(
     tracking: &TrackingState,
     live: Option<&LiveSchema>,
 ) -> Vec<Finding> {
+    let evidence = live.map(|l| infer(history, l));
+    diagnose_with_evidence(history, tracking, evidence.as_ref())
+}
+
+/// Returns the findings like [`diagnose`], from evidence already inferred (so a caller that
+/// also reports the evidence infers it once).
+pub fn diagnose_with_evidence(
+    history: &History,
+    tracking: &TrackingState,
+    evidence: Option<&SiteEvidence>,
+) -> Vec<Finding> {
     let mut out = diagnose_files(history);
     let site = history.site.label();
     tracking_findings(history, tracking, &site, &mut out);
-    if let Some(live) = live {
-        let evidence = infer(history, live);
-        evidence_findings(history, tracking, &evidence, &mut out);
+    if let Some(evidence) = evidence {
+        evidence_findings(history, tracking, evidence, &mut out);
     }
     out
 }

@@ -3,7 +3,7 @@
 
 use crate::{History, LiveSchema, MigrationId, QName, SchemaEffect, StatementKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// Returns nothing; a schema object migdoctor can look for, with names folded as the database
@@ -498,12 +498,17 @@ fn status_of(met: usize, unmet: usize) -> EvidenceStatus {
 pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
     let namer = Namer { live };
     let mut replay = Replay::default();
-    let order: Vec<usize> = {
-        let ids = history.order();
-        ids.iter()
-            .filter_map(|id| history.migrations.iter().position(|m| &m.id == id))
-            .collect()
-    };
+    let ids = history.order();
+    let position: HashMap<&MigrationId, usize> = history
+        .migrations
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.id, i))
+        .collect();
+    let order: Vec<usize> = ids
+        .iter()
+        .filter_map(|id| position.get(id).copied())
+        .collect();
     for &mi in &order {
         for (si, stmt) in history.migrations[mi].statements.iter().enumerate() {
             for e in &stmt.effects {
@@ -568,7 +573,7 @@ pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
         migrations.push(ev);
     }
     let mut apparent = apparent_state(&migrations, live);
-    apparent.heads = apparent_heads(history, &migrations);
+    apparent.heads = apparent_heads(history, &ids, &migrations);
     let unexplained = unexplained(&replay, &namer, live);
     SiteEvidence {
         migrations,
@@ -632,23 +637,47 @@ fn apparent_state(evidence: &[Evidence], live: &LiveSchema) -> ApparentState {
     }
 }
 
-/// Returns the present migrations (Unknown ones count as present when something after them is)
-/// that no other present migration descends from.
-fn apparent_heads(history: &History, evidence: &[Evidence]) -> Vec<MigrationId> {
-    let present: BTreeSet<&MigrationId> = evidence
+/// Returns the present migrations that no other present migration descends from, in `order`
+/// (topological). One pass from the newest back: a migration is covered as soon as a present
+/// one (or one covered by a present one) names it as parent or dependency.
+fn apparent_heads(
+    history: &History,
+    order: &[MigrationId],
+    evidence: &[Evidence],
+) -> Vec<MigrationId> {
+    let present: HashSet<&MigrationId> = evidence
         .iter()
         .filter(|e| e.status == EvidenceStatus::Present)
         .map(|e| &e.migration)
         .collect();
-    let mut covered: BTreeSet<MigrationId> = BTreeSet::new();
-    for p in &present {
-        let anc = history.ancestors_inclusive(&[(*p).clone()]);
-        covered.extend(anc.into_iter().filter(|a| a != *p));
+    let by_id: HashMap<&MigrationId, &crate::Migration> =
+        history.migrations.iter().map(|m| (&m.id, m)).collect();
+    let label_of: HashMap<&str, &MigrationId> = history
+        .migrations
+        .iter()
+        .flat_map(|m| m.labels.iter().map(move |l| (l.as_str(), &m.id)))
+        .collect();
+    let mut covered: HashSet<&MigrationId> = HashSet::new();
+    for id in order.iter().rev() {
+        if !(present.contains(id) || covered.contains(id)) {
+            continue;
+        }
+        let Some(m) = by_id.get(id) else { continue };
+        for dep in m.parents.iter().chain(&m.depends_on) {
+            let dep = if by_id.contains_key(dep) {
+                Some(dep)
+            } else {
+                label_of.get(dep.as_str()).copied()
+            };
+            if let Some(d) = dep.and_then(|d| by_id.get_key_value(d).map(|(k, _)| *k)) {
+                covered.insert(d);
+            }
+        }
     }
-    history
-        .order()
-        .into_iter()
+    order
+        .iter()
         .filter(|id| present.contains(id) && !covered.contains(id))
+        .cloned()
         .collect()
 }
 

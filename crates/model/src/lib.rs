@@ -29,7 +29,7 @@ mod urltext;
 
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
-pub use diagnose::{diagnose, diagnose_files, tracked_applied};
+pub use diagnose::{diagnose, diagnose_files, diagnose_with_evidence, tracked_applied};
 pub use evidence::{
     infer, ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey, SiteEvidence,
     StatementEvidence,

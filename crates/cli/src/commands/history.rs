@@ -49,8 +49,10 @@ pub async fn run(ctx: &mut Ctx<'_>, args: HistoryArgs) -> anyhow::Result<i32> {
             }) => Some(v.clone()),
             _ => None,
         };
+        let by_id: std::collections::HashMap<&MigrationId, &migdoctor_model::Migration> =
+            r.history.migrations.iter().map(|m| (&m.id, m)).collect();
         for id in r.history.order() {
-            let Some(m) = r.history.get(&id) else {
+            let Some(m) = by_id.get(&id) else {
                 continue;
             };
             rows.push(Row {
