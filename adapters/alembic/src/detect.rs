@@ -7,11 +7,6 @@ use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, Source
 use rustpython_parser::ast::{self, Expr, Stmt};
 use std::collections::BTreeMap;
 
-/// Returns `rel` joined to `base` and normalised (`.`/`..` resolved).
-pub fn join(base: &str, rel: &str) -> String {
-    join_path(base, rel)
-}
-
 /// Returns the SQLAlchemy URL as a migdoctor URL (`postgresql+psycopg2://` → `postgres://`,
 /// `sqlite:///rel.db` → `sqlite://rel.db`), or `None` for Alembic's placeholder.
 pub fn sqlalchemy_url(url: &str) -> Option<String> {
@@ -139,7 +134,7 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
                 site.config.insert("ini_section".into(), section.clone());
                 let mut err = None;
                 match sl {
-                    Ok(sl) => site.root = join(here, &sl.replace(':', "/")),
+                    Ok(sl) => site.root = join_path(here, &sl.replace(':', "/")),
                     Err(e) => err = Some(format!("[{section}] script_location: {e}")),
                 }
                 let sep = ini
@@ -151,7 +146,7 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
                         Ok(v) => {
                             let locs: Vec<String> = split_locations(&v, sep.as_deref())
                                 .iter()
-                                .map(|l| join(here, l))
+                                .map(|l| join_path(here, l))
                                 .collect();
                             site.config
                                 .insert("version_locations".into(), locs.join("\n"));
@@ -197,14 +192,14 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
             };
             let here_abs = format!("/{here}");
             let sl = sl.replace("%(here)s", &here_abs);
-            let mut site = Site::new(Framework::Alembic, join(here, &sl));
+            let mut site = Site::new(Framework::Alembic, join_path(here, &sl));
             site.origin = format!("{path} [tool.alembic]");
             site.config.insert("config_file".into(), path.to_string());
             if let Some(locs) = cfg.get("version_locations").and_then(|v| v.as_array()) {
                 let locs: Vec<String> = locs
                     .iter()
                     .filter_map(|l| l.as_str())
-                    .map(|l| join(here, &l.replace("%(here)s", &here_abs)))
+                    .map(|l| join_path(here, &l.replace("%(here)s", &here_abs)))
                     .collect();
                 site.config
                     .insert("version_locations".into(), locs.join("\n"));

@@ -27,7 +27,7 @@ mod pyast;
 mod render;
 mod tracking;
 
-pub use detect::{env_settings, join, sqlalchemy_url};
+pub use detect::{env_settings, sqlalchemy_url};
 pub use history::{revision_facts, RevisionFile};
 pub use ini::Ini;
 pub use merge::merge_revision_text;

@@ -1,27 +1,9 @@
 //! Table shapes from the catalog: one query for columns, one for keys, per table.
 
+use crate::values::{cell_text as text, cell_truthy as truthy};
 use crate::{Db, DbError};
 use migdoctor_model::{Column, Dialect, Rows, Sql, TableShape, TrackingLocation, Value};
 use std::collections::BTreeMap;
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.clone(),
-        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::Int(i) => i.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => other.display(),
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Int(i) => *i != 0,
-        Value::Text(s) => matches!(s.as_str(), "YES" | "yes" | "1" | "true" | "t"),
-        _ => false,
-    }
-}
 
 /// Groups (index, is_primary, is_unique, column) rows into the shape's keys.
 fn apply_keys(shape: &mut TableShape, rows: &Rows) {

@@ -265,11 +265,10 @@ pub(crate) fn text_at(rows: &Rows, col: usize) -> String {
 }
 
 pub(crate) fn opt_text_at(rows: &Rows, col: usize) -> Option<String> {
-    match rows.rows.first().and_then(|r| r.get(col)) {
-        Some(migdoctor_model::Value::Text(s)) => Some(s.clone()),
-        Some(migdoctor_model::Value::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
-        _ => None,
-    }
+    rows.rows
+        .first()
+        .and_then(|r| r.get(col))
+        .and_then(crate::values::cell_opt_text)
 }
 
 pub(crate) fn query_error(url: &DbUrl, what: &str, sql: &Sql, e: sqlx::Error) -> DbError {

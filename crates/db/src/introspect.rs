@@ -1,5 +1,6 @@
 //! The live schema: a fixed number of catalog queries per object kind, never one per table.
 
+use crate::values::{cell_opt_text as opt_text, cell_text as text, cell_truthy as truthy};
 use crate::{Db, DbError};
 use migdoctor_model::{
     is_tracking_table, Dialect, LiveColumn, LiveConstraint, LiveEnum, LiveIndex, LiveObject,
@@ -8,33 +9,6 @@ use migdoctor_model::{
 use std::collections::HashMap;
 
 const SEP: char = '\u{1f}';
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.clone(),
-        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::Null => String::new(),
-        Value::Int(i) => i.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Float(f) => f.to_string(),
-    }
-}
-
-fn opt_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        other => Some(text(other)),
-    }
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Int(i) => *i != 0,
-        Value::Text(s) => matches!(s.as_str(), "YES" | "yes" | "1" | "t" | "true"),
-        _ => false,
-    }
-}
 
 fn list(v: &Value) -> Vec<String> {
     let s = text(v);

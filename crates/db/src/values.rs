@@ -88,6 +88,36 @@ pub(crate) fn sqlite_value(row: &SqliteRow, i: usize) -> Decoded {
     })
 }
 
+/// Returns a catalog cell as text ("" for NULL; bytes decoded lossily).
+pub(crate) fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::Null => String::new(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Float(f) => f.to_string(),
+    }
+}
+
+/// Returns a catalog cell as text, `None` for NULL.
+pub(crate) fn cell_opt_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        other => Some(cell_text(other)),
+    }
+}
+
+/// Returns whether a catalog cell says yes (booleans, 0/1, `YES`/`t`/`true`).
+pub(crate) fn cell_truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Text(s) => matches!(s.as_str(), "YES" | "yes" | "1" | "t" | "true"),
+        _ => false,
+    }
+}
+
 /// Returns rows decoded with `decode`, naming the column of the first failure.
 pub(crate) fn decode_rows<R: Row>(
     rows: &[R],

@@ -5,7 +5,7 @@ use crate::exit;
 use crate::render::{json, plan_markdown, plan_text, Format};
 use anyhow::{bail, Context as _};
 use migdoctor_db::Mode;
-use migdoctor_engine::{plan, recommend, EngineError, PlanInput, Playbooks};
+use migdoctor_engine::{plan, recommend, EngineError, PlanInput, Playbook, Playbooks};
 use migdoctor_model::Plan;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -98,10 +98,25 @@ pub(crate) fn plan_named(
         .get(id)
         .ok_or_else(|| EngineError::UnknownPlaybook(id.to_string()))?;
     let i = site_for(ins, &pb.frameworks)?;
+    match with_input(ins, i, pb, params, plan) {
+        Some(result) => Ok(result?),
+        None => bail!("plan needs the database whose tracking table it repairs\nhint: pass --db URL or set DATABASE_URL"),
+    }
+}
+
+/// Returns `f` applied to the plan input of site `i`, or `None` when no tracking state was read
+/// for it.
+fn with_input<R>(
+    ins: &Inspection,
+    i: usize,
+    playbook: &Playbook,
+    params: &BTreeMap<String, String>,
+    f: impl FnOnce(&PlanInput<'_>) -> R,
+) -> Option<R> {
     let (adapter, _) = ins.project.sites[i];
     let report = &ins.reports[i];
     let (Some(tracking), Some(facts)) = (&report.tracking, &ins.facts) else {
-        bail!("plan needs the database whose tracking table it repairs\nhint: pass --db URL or set DATABASE_URL");
+        return None;
     };
     let url = ins
         .url
@@ -110,9 +125,9 @@ pub(crate) fn plan_named(
         .unwrap_or_default();
     let now = now();
     let extra = unknown_ids_in_git(ins, i);
-    Ok(plan(&PlanInput {
+    Some(f(&PlanInput {
         extra_evidence: &extra,
-        playbook: pb,
+        playbook,
         params,
         adapter,
         history: &report.history,
@@ -122,7 +137,7 @@ pub(crate) fn plan_named(
         facts,
         url: &url,
         now: &now,
-    })?)
+    }))
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
@@ -148,34 +163,13 @@ pub async fn run(ctx: &mut Ctx<'_>, mut args: PlanArgs) -> anyhow::Result<i32> {
     if let Some(id) = &args.playbook {
         plans.push(plan_named(&ins, &playbooks, id, &params)?);
     } else {
-        let url = ins
-            .url
-            .as_ref()
-            .map(|u| u.redacted().to_string())
-            .unwrap_or_default();
-        let now = now();
         let empty = BTreeMap::new();
         let first = playbooks.all().first().context("no playbooks loaded")?;
-        for (i, (adapter, site)) in ins.project.sites.iter().enumerate() {
-            let report = &ins.reports[i];
-            let (Some(tracking), Some(facts)) = (&report.tracking, &ins.facts) else {
+        for (i, (_, site)) in ins.project.sites.iter().enumerate() {
+            let Some(rec) = with_input(&ins, i, first, &empty, |base| recommend(base, &playbooks))
+            else {
                 continue;
             };
-            let extra = unknown_ids_in_git(&ins, i);
-            let base = PlanInput {
-                extra_evidence: &extra,
-                playbook: first,
-                params: &empty,
-                adapter: *adapter,
-                history: &report.history,
-                tracking,
-                findings: &report.findings,
-                evidence: report.evidence.as_ref(),
-                facts,
-                url: &url,
-                now: &now,
-            };
-            let rec = recommend(&base, &playbooks);
             plans.extend(rec.plans);
             decisions.extend(rec.decisions.into_iter().map(|e| (site.label(), e)));
         }
