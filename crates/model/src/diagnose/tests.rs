@@ -1,0 +1,164 @@
+use super::*;
+use crate::{
+    Column, Framework, Migration, Rows, Site, TableShape, TrackedEntry, TrackingLocation, Value,
+};
+use crate::{
+    Finding, History, HistoryProblem, MigrationId, Recognition, TrackingKind, TrackingState,
+};
+
+fn history(versions: &[(&str, bool)]) -> History {
+    let mut h = History::new(Site::new(Framework::GolangMigrate, "db/migrations"));
+    for (v, down) in versions {
+        let mut m = Migration::new(*v, format!("m{v}"));
+        m.files.push(format!("db/migrations/{v}_m.up.sql"));
+        m.has_down = *down;
+        h.migrations.push(m);
+    }
+    h
+}
+
+fn tracking(rows: &[(i64, bool)]) -> TrackingState {
+    let mut t = TrackingState::absent(
+        Framework::GolangMigrate,
+        TrackingLocation::table("schema_migrations"),
+        TrackingKind::Version {
+            version: rows.first().map(|r| MigrationId(r.0.to_string())),
+            dirty: rows.first().is_some_and(|r| r.1),
+        },
+    );
+    t.present = true;
+    t.shape = Some(TableShape {
+        columns: vec![
+            Column {
+                name: "version".into(),
+                data_type: "bigint".into(),
+                nullable: false,
+            },
+            Column {
+                name: "dirty".into(),
+                data_type: "boolean".into(),
+                nullable: false,
+            },
+        ],
+        primary_key: vec!["version".into()],
+        unique_indexes: vec![],
+    });
+    t.raw = Rows {
+        columns: vec!["version".into(), "dirty".into()],
+        rows: rows
+            .iter()
+            .map(|r| vec![Value::Int(r.0), Value::Bool(r.1)])
+            .collect(),
+    };
+    t.entries = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| TrackedEntry {
+            id: MigrationId(r.0.to_string()),
+            dirty: r.1,
+            row: i,
+        })
+        .collect();
+    t
+}
+
+fn codes(f: &[Finding]) -> Vec<&str> {
+    f.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn healthy_state_has_no_findings() {
+    let h = history(&[("1", true), ("2", true)]);
+    assert!(diagnose(&h, &tracking(&[(2, false)]), None).is_empty());
+}
+
+#[test]
+fn dirty_names_version_and_both_choices() {
+    let h = history(&[("1", true), ("2", true), ("3", true)]);
+    let f = diagnose(&h, &tracking(&[(2, true)]), None);
+    assert_eq!(codes(&f), vec!["dirty", "pending"]);
+    assert_eq!(
+        f[0].message,
+        "Dirty database version 2. Fix and force version."
+    );
+    assert!(f[0]
+        .evidence
+        .iter()
+        .any(|e| e.contains("force 2 if it fully ran, 1 if it did not")));
+    assert_eq!(f[1].migrations, vec![MigrationId::from("3")]);
+}
+
+#[test]
+fn dirty_first_version_offers_no_version() {
+    let h = history(&[("1", true)]);
+    let f = diagnose(&h, &tracking(&[(1, true)]), None);
+    assert!(f[0].evidence.iter().any(|e| e.contains("-1 (no version)")));
+}
+
+#[test]
+fn unknown_version_ahead_and_behind() {
+    let h = history(&[("1", true), ("5", true)]);
+    let f = diagnose(&h, &tracking(&[(9, false)]), None);
+    assert_eq!(codes(&f), vec!["unknown-tracked"]);
+    assert!(f[0].message.contains("ahead of the code"));
+    let f = diagnose(&h, &tracking(&[(3, false)]), None);
+    assert_eq!(codes(&f), vec!["unknown-tracked", "pending"]);
+    assert!(f[0].message.contains("deleted or renamed"));
+}
+
+#[test]
+fn versions_compare_numerically() {
+    let h = history(&[("9", true), ("10", true)]);
+    let f = diagnose(&h, &tracking(&[(100, false)]), None);
+    assert!(f[0].message.contains("ahead"));
+}
+
+#[test]
+fn missing_table_duplicates_and_missing_down() {
+    let h = history(&[("1", false), ("2", true)]);
+    let absent = TrackingState::absent(
+        Framework::GolangMigrate,
+        TrackingLocation::table("schema_migrations"),
+        TrackingKind::Version {
+            version: None,
+            dirty: false,
+        },
+    );
+    assert_eq!(
+        codes(&diagnose(&h, &absent, None)),
+        vec!["missing-down", "missing-tracking-table", "pending"]
+    );
+    let f = diagnose(&h, &tracking(&[(1, false), (2, false)]), None);
+    assert_eq!(codes(&f), vec!["missing-down", "duplicate-rows", "pending"]);
+}
+
+#[test]
+fn unrecognized_table_stops_tracking_findings() {
+    let h = history(&[("1", true)]);
+    let mut t = tracking(&[]);
+    t.recognition = Recognition::Unrecognized {
+        reason: "columns are (version varchar)".into(),
+        likely_owner: Some("Rails or dbmate".into()),
+    };
+    let f = diagnose(&h, &t, None);
+    assert_eq!(codes(&f), vec!["unrecognized-tracking-table"]);
+    assert!(f[0].message.contains("Rails or dbmate"));
+}
+
+#[test]
+fn history_problems_become_findings() {
+    let mut h = history(&[("1", true)]);
+    h.problems.push(HistoryProblem::Collision {
+        id: "1".into(),
+        files: vec!["a/1_x.up.sql".into(), "a/1_y.up.sql".into()],
+    });
+    h.problems.push(HistoryProblem::InvalidFile {
+        file: "a/2_x.sql".into(),
+        reason: "no .up./.down.".into(),
+    });
+    let f = diagnose(&h, &tracking(&[(1, false)]), None);
+    assert_eq!(
+        codes(&f),
+        vec!["version-collision", "invalid-migration-file"]
+    );
+}
