@@ -20,6 +20,7 @@
 
 mod detect;
 mod history;
+mod identifiers;
 mod ini;
 mod merge;
 mod ops;

@@ -16,6 +16,7 @@
 mod action;
 mod adapter;
 mod diagnose;
+mod effect;
 mod evidence;
 mod finding;
 mod framework;
@@ -30,16 +31,14 @@ mod urltext;
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
 pub use diagnose::{diagnose, diagnose_files, diagnose_with_evidence, tracked_applied};
+pub use effect::{MigrationStatement, QName, SchemaEffect, StatementKind};
 pub use evidence::{
     infer, ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey, SiteEvidence,
     StatementEvidence,
 };
 pub use finding::{Finding, FindingCode, Severity};
 pub use framework::Framework;
-pub use history::{
-    History, HistoryProblem, Migration, MigrationId, MigrationStatement, QName, SchemaEffect,
-    StatementKind,
-};
+pub use history::{History, HistoryProblem, Migration, MigrationId};
 pub use plan::{Choice, Plan, PlanStep, PlanTarget, PLAN_FORMAT_VERSION};
 pub use schema::{
     is_tracking_table, LiveColumn, LiveConstraint, LiveEnum, LiveIndex, LiveObject, LiveSchema,
