@@ -13,9 +13,11 @@ use migdoctor_model::{
 pub const DEFAULT_TABLE: &str = "alembic_version";
 
 pub(crate) fn location(site: &Site, facts: &ConnectionFacts) -> TrackingLocation {
+    // --migrations-table wins over env.py's version_table.
     let table = site
         .config
-        .get("version_table")
+        .get("table_override")
+        .or_else(|| site.config.get("version_table"))
         .cloned()
         .unwrap_or_else(|| DEFAULT_TABLE.into());
     let schema = match facts.dialect {
@@ -83,6 +85,27 @@ pub(crate) fn decode(
 mod tests {
     use super::*;
     use migdoctor_model::Column;
+
+    #[test]
+    fn table_comes_from_the_flag_then_env_py() {
+        let facts = ConnectionFacts {
+            dialect: Dialect::Postgres,
+            database: "app".into(),
+            current_schema: Some("public".into()),
+        };
+        let mut site = Site::new(Framework::Alembic, "alembic");
+        assert_eq!(
+            location(&site, &facts).to_string(),
+            "public.alembic_version"
+        );
+        site.config
+            .insert("version_table".into(), "app_versions".into());
+        site.config
+            .insert("version_table_schema".into(), "ops".into());
+        assert_eq!(location(&site, &facts).to_string(), "ops.app_versions");
+        site.config.insert("table_override".into(), "other".into());
+        assert_eq!(location(&site, &facts).to_string(), "ops.other");
+    }
 
     #[test]
     fn decodes_heads_and_rejects_impossible_rows() {

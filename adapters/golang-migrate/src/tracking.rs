@@ -19,14 +19,15 @@ use migdoctor_model::{
 };
 
 pub(crate) fn location(site: &Site, facts: &ConnectionFacts) -> TrackingLocation {
-    let configured = site
-        .config
-        .get("migrations_table")
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_TABLE.to_string());
-    let quoted = site
-        .config
-        .get("migrations_table_quoted")
+    // --migrations-table, then the --db URL's x-migrations-table, then the project's own.
+    let setting = |keys: &[&str]| keys.iter().find_map(|k| site.config.get(*k)).cloned();
+    let configured = setting(&[
+        "table_override",
+        "url:x-migrations-table",
+        "migrations_table",
+    ])
+    .unwrap_or_else(|| DEFAULT_TABLE.to_string());
+    let quoted = setting(&["url:x-migrations-table-quoted", "migrations_table_quoted"])
         .is_some_and(|v| v == "true" || v == "1");
     // database/postgres/postgres.go: with x-migrations-table-quoted the value is
     // `"schema"."table"`; otherwise the whole value is the table name in current_schema().

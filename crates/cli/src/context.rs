@@ -134,21 +134,14 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
                     continue;
                 }
             }
+            // Framework-neutral keys; each adapter decides what they mean for its table.
             if let Some(url) = url {
                 for (k, v) in &url.framework_params {
-                    match k.as_str() {
-                        "x-migrations-table" => {
-                            site.config.insert("migrations_table".into(), v.clone())
-                        }
-                        "x-migrations-table-quoted" => site
-                            .config
-                            .insert("migrations_table_quoted".into(), v.clone()),
-                        _ => None,
-                    };
+                    site.config.insert(format!("url:{k}"), v.clone());
                 }
             }
             if let Some(t) = &global.migrations_table {
-                site.config.insert("migrations_table".into(), t.clone());
+                site.config.insert("table_override".into(), t.clone());
             }
             sites.push((adapter, site));
         }

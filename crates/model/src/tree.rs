@@ -150,7 +150,9 @@ pub struct Site {
     pub root: String,
     /// How the site was found (folder pattern, Makefile, compose file, …).
     pub origin: String,
-    /// Settings found in the project: `migrations_table`, `database_url`, … URLs are written
+    /// Settings found in the project (`migrations_table`, `database_url`, …) and given on the
+    /// command line: `table_override` (`--migrations-table`) and `url:<param>` (the `x-…`
+    /// parameters of the `--db` URL), which each adapter interprets for its own table. URLs are written
     /// out with their password redacted (a plan file or report never carries one).
     #[serde(
         default,
