@@ -67,6 +67,12 @@ pub fn write_backup(dir: &Path, backup: &Backup) -> Result<PathBuf, EngineError>
         f.sync_all().map_err(|e| io_err(&tmp, e))?;
     }
     std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
+    // The rename is durable only once the folder itself is synced (a crash right after apply
+    // must not lose the backup that undo needs).
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_err(dir, e))?;
     Ok(path)
 }
 
