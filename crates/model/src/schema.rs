@@ -123,6 +123,11 @@ pub struct LiveSchema {
     pub dialect: Dialect,
     /// Default schema of the connection (`current_schema()`, the MySQL database, `main`).
     pub default_schema: String,
+    /// The schemas an unqualified name is looked up in, in order (PostgreSQL's
+    /// `current_schemas(false)`; elsewhere the default schema alone). Empty means
+    /// `[default_schema]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_path: Vec<String>,
     /// Non-system schemas.
     pub schemas: Vec<String>,
     /// Application tables (tracking tables of known frameworks left out).
@@ -156,6 +161,7 @@ impl LiveSchema {
         LiveSchema {
             dialect,
             default_schema: default_schema.into(),
+            search_path: Vec::new(),
             schemas: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
