@@ -183,7 +183,7 @@ fn rebuild_tracking_creates_golang_migrates_exact_table() {
         assert_eq!(code, 1);
         assert!(
             out.contains("missing-tracking-table")
-                && out.contains("apparent version from the schema: 2"),
+                && out.contains("apparent version 2 (confidence high)"),
             "{out}"
         );
         // No --param: the version defaults to the apparent one from schema evidence.

@@ -47,7 +47,7 @@ fn half_applied_migration_on_mariadb_is_partial_and_needs_a_human() {
     let partial = finding(&v, "partial");
     assert_eq!(
         partial["message"],
-        "version 3 partial: column users.email present, index users_email_idx missing"
+        "version 3 partial: column users.email present, index users_email_idx on users missing"
     );
     let dirty = finding(&v, "dirty");
     assert!(
@@ -187,9 +187,11 @@ fn untracked_applied_tracked_not_applied_and_drift() {
         db.gm_create_table("schema_migrations");
         db.gm_set_version("schema_migrations", 1, false);
         let v = findings(&p, &db.url);
+        // One root cause, told once: the row stops at 1, the schema proves 2 and 3.
+        assert_eq!(codes(&v), vec!["untracked-applied"], "{dialect}: {v}");
         assert_eq!(
-            codes(&v),
-            vec!["pending", "untracked-applied", "untracked-applied"],
+            finding(&v, "untracked-applied")["migrations"],
+            serde_json::json!(["2", "3"]),
             "{dialect}: {v}"
         );
         assert!(finding(&v, "untracked-applied")["evidence"]
@@ -317,7 +319,15 @@ fn a_schema_the_role_cannot_use_lowers_confidence() {
     let url = db
         .url
         .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
-    let (code, out, err) = cli(&["status", &project.path(), "--db", &url, "--format", "json"]);
+    let (code, out, err) = cli(&[
+        "status",
+        &project.path(),
+        "--db",
+        &url,
+        "--evidence",
+        "--format",
+        "json",
+    ]);
     let name = db.name.clone();
     drop(db);
     if let Some(admin) = TestDb::create(Dialect::Postgres) {

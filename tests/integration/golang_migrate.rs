@@ -70,6 +70,19 @@ fn healthy_state_exits_zero_and_pending_is_info() {
         ]);
         assert_eq!(code, 0);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // The quick look reads files and tracking tables only.
+        assert_eq!(v["sites"][0]["apparent"], serde_json::Value::Null);
+        let (code, out, _) = cli(&[
+            "status",
+            &project.path(),
+            "--db",
+            &db.url,
+            "--evidence",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["sites"][0]["applied"], "2");
         assert_eq!(v["sites"][0]["pending"], 1);
         assert_eq!(v["sites"][0]["dirty"], false);

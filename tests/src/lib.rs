@@ -554,20 +554,25 @@ pub fn diagnose_json(path: &str, url: &str) -> (i32, serde_json::Value) {
 
 /// Returns the finding codes of the first site of a diagnose report, in order.
 pub fn codes(report: &serde_json::Value) -> Vec<String> {
-    report["sites"][0]["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
+    findings_of(report)
         .map(|f| f["code"].as_str().unwrap_or_default().to_string())
         .collect()
 }
 
-/// Returns the first finding with `code` of the first site of a diagnose report.
-pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
-    report["sites"][0]["findings"]
+/// Returns the findings of the first site of a diagnose report, then the database's.
+fn findings_of(report: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    let site = report["sites"][0]["findings"].as_array().expect("findings");
+    let database = report["database_findings"]
         .as_array()
-        .expect("findings")
-        .iter()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    site.iter().chain(database)
+}
+
+/// Returns the first finding with `code` of the first site of a diagnose report (or of the
+/// database, for drift).
+pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    findings_of(report)
         .find(|f| f["code"] == code)
         .unwrap_or_else(|| panic!("no {code} finding in {report}"))
 }

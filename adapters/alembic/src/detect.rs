@@ -110,11 +110,15 @@ fn finish_site(tree: &SourceTree, mut site: Site) -> Site {
 
 pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     let mut sites: BTreeMap<String, Site> = BTreeMap::new();
-    for (path, _) in tree.iter() {
+    for path in tree.paths() {
         if is_skipped(path) {
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
+        // Only configuration files are read here (a monorepo's other files never are).
+        if !(name.ends_with(".ini") || name == "pyproject.toml") {
+            continue;
+        }
         let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else {
             continue;
         };
@@ -220,7 +224,8 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
         } else {
             format!("{dir}/versions/")
         };
-        if roots.contains(&dir) || !tree.paths().any(|p| p.starts_with(&versions)) {
+        let versions = versions.trim_end_matches('/');
+        if roots.contains(&dir) || tree.paths_under(versions).next().is_none() {
             continue;
         }
         let is_alembic = tree

@@ -157,17 +157,20 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
     let mut candidates: Vec<(&str, &str)> = Vec::new();
     for loc in locations(site) {
         let files: Vec<&str> = if recursive {
-            let prefix = format!("{loc}/");
-            tree.paths().filter(|p| p.starts_with(&prefix)).collect()
+            tree.paths_under(&loc).collect()
         } else {
             tree.files_in(&loc)
         };
+        let files: Vec<&str> = files
+            .into_iter()
+            .filter(|path| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                // alembic/script/base.py: _sourceless_rev_file / _is_rev_file skip these.
+                name.ends_with(".py") && !name.starts_with("__init__") && !name.starts_with(".#")
+            })
+            .collect();
+        tree.prefetch(&files);
         for path in files {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            // alembic/script/base.py: _sourceless_rev_file / _is_rev_file skip these.
-            if !name.ends_with(".py") || name.starts_with("__init__") || name.starts_with(".#") {
-                continue;
-            }
             match tree.get(path) {
                 Some(SourceFile::Bytes(b)) => match std::str::from_utf8(b) {
                     Ok(t) => candidates.push((path, t)),
@@ -323,7 +326,8 @@ def downgrade() -> None:
             effects[0],
             &SchemaEffect::AddColumn {
                 table: migdoctor_model::QName::new("users"),
-                column: "email".into()
+                column: "email".into(),
+                if_not_exists: false
             }
         );
         assert!(

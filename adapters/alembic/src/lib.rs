@@ -48,6 +48,14 @@ impl Adapter for Alembic {
         Framework::Alembic
     }
 
+    fn wants(&self, path: &str) -> bool {
+        // alembic.ini (or any .ini naming a script_location), pyproject.toml, env.py and the
+        // revision files, which may sit in any folder a version location names.
+        [".ini", ".py", ".pyc", ".pyo", "pyproject.toml"]
+            .iter()
+            .any(|s| path.ends_with(s))
+    }
+
     fn detect(&self, tree: &SourceTree) -> Vec<Site> {
         detect::detect(tree)
     }

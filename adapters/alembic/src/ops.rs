@@ -2,8 +2,10 @@
 //! blocks and `op.execute("SQL")` (through the SQL effect extractor). Anything else — loops,
 //! conditions, helper functions, data migrations — is `Opaque`, never guessed.
 
-use crate::pyast::{arg, attr_name, kwarg, line_of, receiver, source_of, str_value};
-use migdoctor_model::{Dialect, MigrationStatement, QName, SchemaEffect, StatementKind};
+use crate::pyast::{arg, attr_name, kwarg, line_of, receiver, source_of, str_list, str_value};
+use migdoctor_model::{
+    ConstraintDef, Dialect, MigrationStatement, QName, SchemaEffect, StatementKind,
+};
 use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
 use std::collections::BTreeMap;
 
@@ -36,14 +38,117 @@ fn column_name(e: &Expr) -> Option<String> {
     }
 }
 
-/// Returns the `name=` of a constraint object in `create_table(…)`.
-fn constraint_name(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Call(c) if attr_name(&c.func).is_some_and(|n| n.ends_with("Constraint")) => {
-            kwarg(c, "name").and_then(str_value)
+fn is_true(e: Option<&Expr>) -> bool {
+    e.is_some_and(|e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)))
+}
+
+/// Returns the strings of a literal string, list or tuple (empty when it is not one).
+fn strings(e: Option<&Expr>) -> Vec<String> {
+    e.and_then(str_list).flatten().unwrap_or_default()
+}
+
+/// Returns the table of a `"table.column"` / `"schema.table.column"` reference.
+fn referenced_table(target: &str) -> Option<QName> {
+    let mut parts: Vec<&str> = target.split('.').collect();
+    parts.pop()?;
+    let name = parts.pop()?.to_string();
+    Some(QName {
+        schema: parts.pop().map(str::to_string),
+        name,
+    })
+}
+
+/// Returns the identifier-like words of a check condition (the replay keeps the table's
+/// columns among them).
+fn condition_words(e: Option<&Expr>) -> Vec<String> {
+    e.and_then(str_value)
+        .map(|text| {
+            text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Returns the constraint a `sa.*Constraint(…)` object in `create_table(…)` declares.
+fn table_constraint(e: &Expr) -> Option<ConstraintDef> {
+    let Expr::Call(c) = e else { return None };
+    let func = attr_name(&c.func)?;
+    let name = kwarg(c, "name").and_then(str_value);
+    let positional: Vec<String> = c.args.iter().filter_map(str_value).collect();
+    Some(match func.as_str() {
+        "PrimaryKeyConstraint" => ConstraintDef {
+            name,
+            kind: "primary key".into(),
+            columns: positional,
+            references: None,
+        },
+        "UniqueConstraint" => ConstraintDef {
+            name,
+            kind: "unique".into(),
+            columns: positional,
+            references: None,
+        },
+        "ForeignKeyConstraint" => ConstraintDef {
+            name,
+            kind: "foreign key".into(),
+            columns: strings(c.args.first()),
+            references: strings(c.args.get(1))
+                .first()
+                .and_then(|t| referenced_table(t)),
+        },
+        "CheckConstraint" => ConstraintDef {
+            name,
+            kind: "check".into(),
+            columns: condition_words(c.args.first()),
+            references: None,
+        },
+        _ => return None,
+    })
+}
+
+/// Returns what `sa.Column("name", …)` adds besides the column: its constraints (inline
+/// `sa.ForeignKey`, `unique=True`, `primary_key=True`) and whether `index=True` asks for an
+/// index (SQLAlchemy names it `ix_<table>_<column>`).
+fn column_extras(e: &Expr, column: &str) -> (Vec<ConstraintDef>, bool) {
+    let Expr::Call(c) = e else {
+        return (Vec::new(), false);
+    };
+    let mut out = Vec::new();
+    for a in &c.args {
+        if let Expr::Call(fk) = a {
+            if attr_name(&fk.func).as_deref() == Some("ForeignKey") {
+                out.push(ConstraintDef {
+                    name: kwarg(fk, "name").and_then(str_value),
+                    kind: "foreign key".into(),
+                    columns: vec![column.to_string()],
+                    references: fk
+                        .args
+                        .first()
+                        .and_then(str_value)
+                        .and_then(|t| referenced_table(&t)),
+                });
+            }
         }
-        _ => None,
     }
+    if is_true(kwarg(c, "unique")) {
+        out.push(ConstraintDef {
+            name: None,
+            kind: "unique".into(),
+            columns: vec![column.to_string()],
+            references: None,
+        });
+    }
+    if is_true(kwarg(c, "primary_key")) {
+        out.push(ConstraintDef {
+            name: None,
+            kind: "primary key".into(),
+            columns: vec![column.to_string()],
+            references: None,
+        });
+    }
+    (out, is_true(kwarg(c, "index")))
 }
 
 impl Ctx<'_> {
@@ -146,33 +251,81 @@ impl Ctx<'_> {
             match method.as_str() {
                 "create_table" => {
                     let table = qname(need(s(0, "table_name"), "table name")?, schema.clone());
-                    let columns = call.args.iter().skip(1).filter_map(column_name).collect();
-                    let constraints = call
-                        .args
-                        .iter()
-                        .skip(1)
-                        .filter_map(constraint_name)
-                        .collect();
+                    let mut columns = Vec::new();
+                    let mut constraints = Vec::new();
+                    let mut indexes = Vec::new();
+                    for a in call.args.iter().skip(1) {
+                        if let Some(c) = column_name(a) {
+                            let (extra, index) = column_extras(a, &c);
+                            constraints.extend(extra);
+                            if index {
+                                indexes.push(c.clone());
+                            }
+                            columns.push(c);
+                        } else if let Some(c) = table_constraint(a) {
+                            constraints.push(c);
+                        }
+                    }
+                    let if_not_exists = is_true(kwarg(call, "if_not_exists"));
                     effects.push(SchemaEffect::CreateTable {
-                        table,
+                        table: table.clone(),
                         columns,
                         constraints,
+                        if_not_exists,
                     });
+                    for c in indexes {
+                        effects.push(SchemaEffect::CreateIndex {
+                            index: qname(format!("ix_{}_{c}", table.name), schema.clone()),
+                            table: table.clone(),
+                            unique: false,
+                            columns: vec![c],
+                            if_not_exists,
+                        });
+                    }
                 }
                 "drop_table" => effects.push(SchemaEffect::DropTable {
                     table: qname(need(s(0, "table_name"), "table name")?, schema.clone()),
+                    if_exists: is_true(kwarg(call, "if_exists")),
+                    cascade: false,
                 }),
                 "rename_table" => effects.push(SchemaEffect::RenameTable {
                     from: qname(need(s(0, "old_table_name"), "old name")?, schema.clone()),
                     to: qname(need(s(1, "new_table_name"), "new name")?, schema.clone()),
                 }),
-                "add_column" => effects.push(SchemaEffect::AddColumn {
-                    table: qname(need(s(0, "table_name"), "table name")?, schema.clone()),
-                    column: need(arg(call, 1, "column").and_then(column_name), "column")?,
-                }),
+                "add_column" => {
+                    let table = qname(need(s(0, "table_name"), "table name")?, schema.clone());
+                    let col = arg(call, 1, "column");
+                    let column = need(col.and_then(column_name), "column")?;
+                    let (extra, index) = col.map(|c| column_extras(c, &column)).unwrap_or_default();
+                    effects.push(SchemaEffect::AddColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                        if_not_exists: is_true(kwarg(call, "if_not_exists")),
+                    });
+                    for c in extra {
+                        effects.push(SchemaEffect::AddConstraint {
+                            table: table.clone(),
+                            name: c.name,
+                            kind: c.kind,
+                            columns: c.columns,
+                            references: c.references,
+                        });
+                    }
+                    if index {
+                        effects.push(SchemaEffect::CreateIndex {
+                            index: qname(format!("ix_{}_{column}", table.name), schema.clone()),
+                            table,
+                            unique: false,
+                            columns: vec![column],
+                            if_not_exists: false,
+                        });
+                    }
+                }
                 "drop_column" => effects.push(SchemaEffect::DropColumn {
                     table: qname(need(s(0, "table_name"), "table name")?, schema.clone()),
                     column: need(s(1, "column_name"), "column name")?,
+                    if_exists: is_true(kwarg(call, "if_exists")),
+                    cascade: false,
                 }),
                 "alter_column" => {
                     let table = qname(need(s(0, "table_name"), "table name")?, schema.clone());
@@ -188,17 +341,18 @@ impl Ctx<'_> {
                 }
                 "create_index" => {
                     let table = qname(need(s(1, "table_name"), "table name")?, schema.clone());
-                    let unique = kwarg(call, "unique").is_some_and(
-                        |e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)),
-                    );
                     effects.push(SchemaEffect::CreateIndex {
                         index: qname(need(s(0, "index_name"), "index name")?, schema.clone()),
                         table,
-                        unique,
+                        unique: is_true(kwarg(call, "unique")),
+                        columns: strings(arg(call, 2, "columns")),
+                        if_not_exists: is_true(kwarg(call, "if_not_exists")),
                     });
                 }
                 "drop_index" => effects.push(SchemaEffect::DropIndex {
                     index: qname(need(s(0, "index_name"), "index name")?, schema.clone()),
+                    table: s(1, "table_name").map(|t| qname(t, schema.clone())),
+                    if_exists: is_true(kwarg(call, "if_exists")),
                 }),
                 "create_foreign_key" => effects.push(SchemaEffect::AddConstraint {
                     table: qname(
@@ -209,22 +363,30 @@ impl Ctx<'_> {
                     ),
                     name: s(0, "constraint_name"),
                     kind: "foreign key".into(),
+                    columns: strings(arg(call, 3, "local_cols")),
+                    references: s(2, "referent_table")
+                        .map(|t| qname(t, kwarg(call, "referent_schema").and_then(str_value))),
                 }),
                 "create_unique_constraint" | "create_check_constraint" | "create_primary_key" => {
-                    let kind = match method.as_str() {
-                        "create_unique_constraint" => "unique",
-                        "create_check_constraint" => "check",
-                        _ => "primary key",
+                    let (kind, columns) = match method.as_str() {
+                        "create_unique_constraint" => ("unique", strings(arg(call, 2, "columns"))),
+                        "create_check_constraint" => {
+                            ("check", condition_words(arg(call, 2, "condition")))
+                        }
+                        _ => ("primary key", strings(arg(call, 2, "columns"))),
                     };
                     effects.push(SchemaEffect::AddConstraint {
                         table: qname(need(s(1, "table_name"), "table name")?, schema.clone()),
                         name: s(0, "constraint_name"),
                         kind: kind.into(),
+                        columns,
+                        references: None,
                     });
                 }
                 "drop_constraint" => effects.push(SchemaEffect::DropConstraint {
                     table: qname(need(s(1, "table_name"), "table name")?, schema.clone()),
                     name: need(s(0, "constraint_name"), "constraint name")?,
+                    if_exists: is_true(kwarg(call, "if_exists")),
                 }),
                 "create_table_comment" | "drop_table_comment" => {}
                 "bulk_insert" => return Err(String::from("\u{0}data")),
@@ -272,11 +434,14 @@ impl Ctx<'_> {
                     .map(|column| SchemaEffect::AddColumn {
                         table: table.clone(),
                         column,
+                        if_not_exists: false,
                     })
             }
             "drop_column" => s(0, "column_name").map(|column| SchemaEffect::DropColumn {
                 table: table.clone(),
                 column,
+                if_exists: false,
+                cascade: false,
             }),
             "alter_column" => s(0, "column_name").map(|column| {
                 match kwarg(call, "new_column_name").and_then(str_value) {
@@ -297,27 +462,45 @@ impl Ctx<'_> {
                     name,
                 },
                 table: table.clone(),
-                unique: kwarg(call, "unique").is_some_and(
-                    |e| matches!(e, Expr::Constant(c) if c.value == ast::Constant::Bool(true)),
-                ),
+                unique: is_true(kwarg(call, "unique")),
+                columns: strings(arg(call, 1, "columns")),
+                if_not_exists: false,
             }),
             "drop_index" => s(0, "index_name").map(|name| SchemaEffect::DropIndex {
                 index: QName {
                     schema: table.schema.clone(),
                     name,
                 },
+                table: Some(table.clone()),
+                if_exists: false,
             }),
-            "create_unique_constraint"
-            | "create_check_constraint"
-            | "create_foreign_key"
-            | "create_primary_key" => Some(SchemaEffect::AddConstraint {
+            "create_unique_constraint" | "create_primary_key" => {
+                Some(SchemaEffect::AddConstraint {
+                    table: table.clone(),
+                    name: s(0, "constraint_name"),
+                    kind: method.trim_start_matches("create_").replace('_', " "),
+                    columns: strings(arg(call, 1, "columns")),
+                    references: None,
+                })
+            }
+            "create_check_constraint" => Some(SchemaEffect::AddConstraint {
                 table: table.clone(),
                 name: s(0, "constraint_name"),
-                kind: method.trim_start_matches("create_").replace('_', " "),
+                kind: "check".into(),
+                columns: condition_words(arg(call, 1, "condition")),
+                references: None,
+            }),
+            "create_foreign_key" => Some(SchemaEffect::AddConstraint {
+                table: table.clone(),
+                name: s(0, "constraint_name"),
+                kind: "foreign key".into(),
+                columns: strings(arg(call, 2, "local_cols")),
+                references: s(1, "referent_table").map(QName::new),
             }),
             "drop_constraint" => s(0, "constraint_name").map(|name| SchemaEffect::DropConstraint {
                 table: table.clone(),
                 name,
+                if_exists: false,
             }),
             _ => None,
         };

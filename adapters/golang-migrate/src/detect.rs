@@ -72,7 +72,9 @@ fn query_param(url: &str, key: &str) -> Option<String> {
     })
 }
 
-fn is_config_file(path: &str) -> bool {
+/// Returns whether `path` is a file golang-migrate detection reads: a Makefile, justfile,
+/// `.env` or compose file.
+pub(crate) fn is_config_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     name == "makefile"
         || name == "gnumakefile"
@@ -88,7 +90,7 @@ fn is_config_file(path: &str) -> bool {
 /// and `.env` files, resolved relative to the project root.
 pub fn configured_paths(tree: &SourceTree) -> Vec<ConfiguredPath> {
     let mut out = Vec::new();
-    for (path, _) in tree.iter() {
+    for path in tree.paths() {
         if is_skipped(path) || !is_config_file(path) {
             continue;
         }

@@ -47,6 +47,13 @@ impl Adapter for GolangMigrate {
         Framework::GolangMigrate
     }
 
+    fn wants(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        // A migration, or a lookalike the folder check reports (`parse_file_name` is Ok(None)
+        // only for names that are clearly not migrations).
+        detect::is_config_file(path) || !matches!(parse_file_name(name), Ok(None))
+    }
+
     fn detect(&self, tree: &SourceTree) -> Vec<Site> {
         detect::detect(tree)
     }

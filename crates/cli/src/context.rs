@@ -5,12 +5,16 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use migdoctor_db::{Db, DbUrl, Mode};
 use migdoctor_engine::{
-    adapters, read_tracking, read_tree, report_site, Playbooks, SiteReport, Snapshot,
-    SNAPSHOT_FORMAT_VERSION,
+    adapters, drift, drift_findings, load_history, read_tracking, read_tree, report_history,
+    EngineError, Playbooks, SiteReport, Snapshot, WalkOptions, SNAPSHOT_FORMAT_VERSION,
 };
-use migdoctor_model::{Adapter, ConnectionFacts, LiveSchema, Severity, Site, SourceTree};
+use migdoctor_model::{
+    Adapter, ConnectionFacts, Finding, History, LiveSchema, SchemaLookup, Severity, Site,
+    SourceTree, TrackingState,
+};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Options every command takes.
 #[derive(Args, Clone, Debug)]
@@ -59,6 +63,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
     pub lock_timeout: u64,
 
+    /// Also read folders that .gitignore / .ignore exclude (dependency and hidden folders
+    /// stay skipped).
+    #[arg(long, global = true)]
+    pub no_ignore: bool,
+
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
@@ -77,8 +86,8 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     pub global: GlobalArgs,
     pub style: Style,
-    /// A history-only command (scan, status without a database) needs no schema effects, so
-    /// adapters may skip reading migration bodies.
+    /// A history-only command (scan, status without --evidence) needs no schema effects, so
+    /// adapters may skip reading migration bodies, and the live schema is not read.
     pub history_only: bool,
 }
 
@@ -115,19 +124,36 @@ impl<'a> Ctx<'a> {
 /// Returns nothing; the project: its tree and the sites found in it.
 pub struct Project {
     pub root: PathBuf,
-    pub tree: SourceTree,
+    pub tree: Arc<SourceTree>,
     pub sites: Vec<(&'static dyn Adapter, Site)>,
 }
 
+/// Returns the adapters the command looks with (`--framework` narrows them).
+fn selected_adapters(global: &GlobalArgs) -> Vec<&'static dyn Adapter> {
+    adapters()
+        .into_iter()
+        .filter(|a| {
+            global
+                .framework
+                .as_deref()
+                .is_none_or(|f| a.framework().id() == f)
+        })
+        .collect()
+}
+
 pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Result<Project> {
-    let tree = read_tree(path).with_context(|| format!("reading project {}", path.display()))?;
+    let chosen = selected_adapters(global);
+    let wants = |p: &str| chosen.iter().any(|a| a.wants(p));
+    let tree = read_tree(
+        path,
+        &wants,
+        WalkOptions {
+            no_ignore: global.no_ignore,
+        },
+    )
+    .with_context(|| format!("reading project {}", path.display()))?;
     let mut sites = Vec::new();
-    for adapter in adapters() {
-        if let Some(f) = &global.framework {
-            if adapter.framework().id() != f {
-                continue;
-            }
-        }
+    for adapter in chosen {
         for mut site in adapter.detect(&tree) {
             if let Some(only) = &global.site {
                 if site.root != only.trim_end_matches('/').trim_start_matches("./") {
@@ -148,7 +174,8 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
     }
     if let Some(f) = &global.framework {
         if migdoctor_model::Framework::from_id(f).is_none() {
-            bail!("unknown framework {f:?}; known: golang-migrate");
+            let known: Vec<&str> = adapters().iter().map(|a| a.framework().id()).collect();
+            bail!("unknown framework {f:?}; known: {}", known.join(", "));
         }
     }
     if sites.is_empty() {
@@ -162,7 +189,7 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
     }
     Ok(Project {
         root: path.to_path_buf(),
-        tree,
+        tree: Arc::new(tree),
         sites,
     })
 }
@@ -222,6 +249,19 @@ pub struct Inspection {
     pub facts: Option<ConnectionFacts>,
     pub live: Option<LiveSchema>,
     pub reports: Vec<SiteReport>,
+    /// Findings about the whole database (drift), when the live schema was read.
+    pub database_findings: Vec<Finding>,
+}
+
+impl Inspection {
+    /// Returns every finding: each site's, then the database's.
+    pub fn all_findings(&self) -> Vec<&Finding> {
+        self.reports
+            .iter()
+            .flat_map(|r| r.findings.iter())
+            .chain(self.database_findings.iter())
+            .collect()
+    }
 }
 
 pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
@@ -239,9 +279,52 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
     Ok(snap)
 }
 
+type Histories = Vec<std::result::Result<History, EngineError>>;
+
+/// Returns the histories of every site, loaded on a thread of their own so that the caller
+/// can read the database meanwhile (parsing thousands of files is CPU work; reading the
+/// catalog is waiting).
+fn load_histories_in_background(project: &Project) -> std::thread::JoinHandle<Histories> {
+    let tree = Arc::clone(&project.tree);
+    let sites = project.sites.clone();
+    std::thread::spawn(move || {
+        sites
+            .iter()
+            .map(|(a, s)| load_history(*a, &tree, s))
+            .collect()
+    })
+}
+
+/// Returns the reports of every site and the database's findings, from histories, tracking
+/// states and the live schema (each optional).
+fn build_reports(
+    project: &Project,
+    histories: Histories,
+    tracking: Vec<Option<TrackingState>>,
+    live: Option<&LiveSchema>,
+    playbooks: &Playbooks,
+) -> Result<(Vec<SiteReport>, Vec<Finding>)> {
+    let lookup = live.map(SchemaLookup::new);
+    let mut reports = Vec::new();
+    for (((_, site), history), tracking) in project.sites.iter().zip(histories).zip(tracking) {
+        reports.push(report_history(
+            site,
+            history?,
+            tracking,
+            lookup.as_ref(),
+            playbooks,
+        ));
+    }
+    let database = match &lookup {
+        Some(l) if !reports.is_empty() => drift_findings(&drift(l, &reports)),
+        _ => Vec::new(),
+    };
+    Ok((reports, database))
+}
+
 /// Returns the inspection of the project at `path`: from a snapshot file, from the database
-/// (read-only unless `mode` says otherwise; the live schema is read once), or from the files
-/// alone. The session stays open in `db` when `keep_db`.
+/// (read-only unless `mode` says otherwise; the live schema is read once, unless the command
+/// is history-only), or from the files alone. The session stays open in `db` when `keep_db`.
 pub async fn inspect(
     ctx: &mut Ctx<'_>,
     path: &Path,
@@ -251,17 +334,18 @@ pub async fn inspect(
 ) -> Result<Inspection> {
     let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
     let mut project = load_project(path, &ctx.global, explicit.as_ref())?;
+    for (dir, reason) in &project.tree.unreadable_dirs {
+        ctx.note(&format!("warning: could not read folder {dir}: {reason}"));
+    }
     let playbooks = ctx.playbooks()?;
     if let Some(snap_path) = snapshot {
         let snap = read_snapshot(snap_path)?;
-        for (_, site) in &mut project.sites {
+        let mut tracking = Vec::new();
+        for (adapter, site) in &mut project.sites {
             site.config
                 .insert("dialect".into(), snap.facts.dialect.id().into());
-        }
-        let mut reports = Vec::new();
-        for (adapter, site) in &project.sites {
             let at = adapter.tracking_location(site, &snap.facts);
-            let tracking = snap
+            let t = snap
                 .tracking
                 .iter()
                 .find(|t| t.framework == adapter.framework() && t.location == at)
@@ -271,15 +355,13 @@ pub async fn inspect(
                     snap_path.display(),
                     site.label()
                 ))?;
-            reports.push(report_site(
-                *adapter,
-                &project.tree,
-                site,
-                Some(tracking),
-                Some(&snap.live),
-                &playbooks,
-            )?);
+            tracking.push(Some(t));
         }
+        let histories = load_histories_in_background(&project)
+            .join()
+            .expect("history loading panicked");
+        let (reports, database_findings) =
+            build_reports(&project, histories, tracking, Some(&snap.live), &playbooks)?;
         return Ok(Inspection {
             project,
             url: None,
@@ -287,29 +369,25 @@ pub async fn inspect(
             facts: Some(snap.facts),
             live: Some(snap.live),
             reports,
+            database_findings,
         });
     }
     let url = resolve_url(ctx, &project.root, &project.sites)?;
-    let Some(url) = url else {
-        if ctx.history_only {
-            for (_, site) in &mut project.sites {
-                site.config.insert("effects".into(), "skip".into());
-            }
+    if ctx.history_only {
+        for (_, site) in &mut project.sites {
+            site.config.insert("effects".into(), "skip".into());
         }
+    }
+    let Some(url) = url else {
         if !project.sites.is_empty() {
             ctx.note("no database given (--db or DATABASE_URL): looking at the files only");
         }
-        let mut reports = Vec::new();
-        for (adapter, site) in &project.sites {
-            reports.push(report_site(
-                *adapter,
-                &project.tree,
-                site,
-                None,
-                None,
-                &playbooks,
-            )?);
-        }
+        let histories = load_histories_in_background(&project)
+            .join()
+            .expect("history loading panicked");
+        let none = vec![None; project.sites.len()];
+        let (reports, database_findings) =
+            build_reports(&project, histories, none, None, &playbooks)?;
         return Ok(Inspection {
             project,
             url: None,
@@ -317,6 +395,7 @@ pub async fn inspect(
             facts: None,
             live: None,
             reports,
+            database_findings,
         });
     };
     let mut db = connect(&url, mode).await?;
@@ -325,22 +404,22 @@ pub async fn inspect(
         site.config
             .insert("dialect".into(), facts.dialect.id().into());
     }
-    let spinner = crate::render::spinner("reading the live schema");
-    let live = db.live_schema().await;
-    spinner.finish_and_clear();
-    let live = live?;
-    let mut reports = Vec::new();
+    let histories = load_histories_in_background(&project);
+    let mut tracking = Vec::new();
     for (adapter, site) in &project.sites {
-        let tracking = read_tracking(&mut db, *adapter, site).await?;
-        reports.push(report_site(
-            *adapter,
-            &project.tree,
-            site,
-            Some(tracking),
-            Some(&live),
-            &playbooks,
-        )?);
+        tracking.push(Some(read_tracking(&mut db, *adapter, site).await?));
     }
+    let live = if ctx.history_only {
+        None
+    } else {
+        let spinner = crate::render::spinner("reading the live schema");
+        let live = db.live_schema().await;
+        spinner.finish_and_clear();
+        Some(live?)
+    };
+    let histories = histories.join().expect("history loading panicked");
+    let (reports, database_findings) =
+        build_reports(&project, histories, tracking, live.as_ref(), &playbooks)?;
     let db = if keep_db {
         Some(db)
     } else {
@@ -352,7 +431,8 @@ pub async fn inspect(
         url: Some(url),
         db,
         facts: Some(facts),
-        live: Some(live),
+        live,
         reports,
+        database_findings,
     })
 }

@@ -3,8 +3,9 @@
 use crate::{EngineError, Playbooks};
 use migdoctor_db::Db;
 use migdoctor_model::{
-    diagnose_files, diagnose_with_evidence, infer, Adapter, Finding, History, LiveSchema, Rows,
-    Site, SiteEvidence, SourceTree, TrackingLocation, TrackingState,
+    database_drift, diagnose_files, diagnose_with_evidence, infer_in, Adapter, DatabaseDrift,
+    Finding, FindingCode, History, LiveSchema, Rows, SchemaLookup, Severity, Site, SiteEvidence,
+    SourceTree, TrackingLocation, TrackingState,
 };
 use serde::Serialize;
 
@@ -88,74 +89,124 @@ pub fn findings(
         None => diagnose_files(history),
     };
     for f in &mut out {
-        f.playbooks = playbooks.for_finding(f.code, f.framework);
+        if let Some(fw) = f.framework {
+            f.playbooks = playbooks.for_finding(f.code, fw);
+        }
     }
     out
 }
 
-/// Returns the live schema as one site sees it: its own tracking table (which may have a
-/// custom name) is not an application table.
-pub fn live_for_site<'a>(
-    live: &'a LiveSchema,
-    at: &TrackingLocation,
-) -> std::borrow::Cow<'a, LiveSchema> {
-    let schema = at
-        .schema
-        .clone()
-        .unwrap_or_else(|| live.default_schema.clone());
-    let is_tracking = |t: &migdoctor_model::LiveTable| {
-        live.fold(&t.name) == live.fold(&at.table) && live.fold(&t.schema) == live.fold(&schema)
-    };
-    if !live.tables.iter().any(is_tracking) {
-        return std::borrow::Cow::Borrowed(live);
-    }
-    let mut copy = live.clone();
-    copy.tables.retain(|t| !is_tracking(t));
-    copy.tracking_tables.push(format!("{schema}.{}", at.table));
-    std::borrow::Cow::Owned(copy)
-}
-
 /// Returns the report of one site from its files, and from the tracking state and live schema
-/// when they were read.
+/// (its lookups, built once per database) when they were read.
 pub fn report_site(
     adapter: &dyn Adapter,
     tree: &SourceTree,
     site: &Site,
     tracking: Option<TrackingState>,
-    live: Option<&LiveSchema>,
+    live: Option<&SchemaLookup<'_>>,
     playbooks: &Playbooks,
 ) -> Result<SiteReport, EngineError> {
     let history = load_history(adapter, tree, site)?;
-    let live = match (&tracking, live) {
-        (Some(t), Some(l)) => Some(live_for_site(l, &t.location)),
-        (None, Some(l)) => Some(std::borrow::Cow::Borrowed(l)),
-        _ => None,
-    };
-    let evidence = live.as_deref().map(|l| infer(&history, l));
+    Ok(report_history(site, history, tracking, live, playbooks))
+}
+
+/// Returns the report of one site whose history is already loaded.
+pub fn report_history(
+    site: &Site,
+    history: History,
+    tracking: Option<TrackingState>,
+    live: Option<&SchemaLookup<'_>>,
+    playbooks: &Playbooks,
+) -> SiteReport {
+    let evidence = live.map(|l| infer_in(&history, l));
     let findings = findings(&history, tracking.as_ref(), evidence.as_ref(), playbooks);
-    Ok(SiteReport {
+    SiteReport {
         site: site.clone(),
         history,
         tracking,
         findings,
         evidence,
-    })
+    }
 }
 
-/// Returns the report of one site: history, tracking and live schema (if `db`), findings.
-pub async fn inspect_site(
-    adapter: &dyn Adapter,
-    tree: &SourceTree,
-    site: &Site,
-    db: Option<&mut Db>,
-    live: Option<&LiveSchema>,
-    playbooks: &Playbooks,
-) -> Result<SiteReport, EngineError> {
-    let tracking = match db {
-        Some(db) => Some(read_tracking(db, adapter, site).await?),
-        None => None,
-    };
-    report_site(adapter, tree, site, tracking, live, playbooks)
+/// Returns the drift of the database the reports share: objects no site explains, schemas no
+/// site touches, tracking tables no site owns. Each site's own tracking table is left out.
+pub fn drift(live: &SchemaLookup<'_>, reports: &[SiteReport]) -> DatabaseDrift {
+    let explained: Vec<_> = reports
+        .iter()
+        .filter_map(|r| r.evidence.as_ref().map(|e| &e.explained))
+        .collect();
+    let owned: Vec<(String, String)> = reports
+        .iter()
+        .filter_map(|r| r.tracking.as_ref())
+        .map(|t| {
+            let schema = t
+                .location
+                .schema
+                .clone()
+                .unwrap_or_else(|| live.live.default_schema.clone());
+            (live.fold(&schema), live.fold(&t.location.table))
+        })
+        .collect();
+    database_drift(live, &explained, &owned)
+}
+
+/// Returns the findings about the whole database: `schema-drift` once (a warning listing what
+/// no site explains), and one info line each for schemas no site touches and for tracking
+/// tables of frameworks the project has no site of.
+pub fn drift_findings(drift: &DatabaseDrift) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !drift.unexplained.is_empty() {
+        let mut f = Finding::database(
+            FindingCode::SchemaDrift,
+            Severity::Warning,
+            format!(
+                "{} object(s) in the database are explained by no migration of any site",
+                drift.unexplained.len()
+            ),
+        );
+        for u in drift.unexplained.iter().take(50) {
+            f.evidence.push(format!("unexplained: {u}"));
+        }
+        if drift.unexplained.len() > 50 {
+            f.evidence
+                .push(format!("… and {} more", drift.unexplained.len() - 50));
+        }
+        if !drift.maybe_explained.is_empty() {
+            f.evidence.push(format!(
+                "{} more object(s) are named only in statements migdoctor could not read, and were not counted",
+                drift.maybe_explained.len()
+            ));
+        }
+        out.push(f);
+    }
+    if !drift.untouched.is_empty() {
+        let tables: usize = drift.untouched.iter().map(|(_, n)| n).sum();
+        let list: Vec<String> = drift
+            .untouched
+            .iter()
+            .map(|(s, n)| format!("{s} ({n})"))
+            .collect();
+        out.push(Finding::database(
+            FindingCode::SchemaDrift,
+            Severity::Info,
+            format!(
+                "{tables} table(s) in schema(s) no migration site touches, not checked: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    if !drift.unowned_tracking.is_empty() {
+        out.push(Finding::database(
+            FindingCode::SchemaDrift,
+            Severity::Info,
+            format!(
+                "tracking table(s) of a framework with no site in this project: {}",
+                drift.unowned_tracking.join(", ")
+            ),
+        ));
+    }
+    out
 }
 
 /// Returns nothing; tracking tables and live schema exported for offline analysis

@@ -24,11 +24,11 @@ pub use backup::{append_journal, read_backup, write_backup, Backup};
 pub use error::{EngineError, FaultPoint};
 pub use git::git_locate;
 pub use inspect::{
-    findings, inspect_site, live_for_site, load_history, read_tracking, read_tracking_at,
+    drift, drift_findings, findings, load_history, read_tracking, read_tracking_at, report_history,
     report_site, SiteReport, Snapshot, SNAPSHOT_FORMAT_VERSION,
 };
 pub use planner::{plan, recommend, state_vars, PlanInput, Recommended};
 pub use playbook::{fill, Param, Playbook, Playbooks, StepTemplate, EMBEDDED};
 pub use registry::{adapter_for, adapters};
-pub use tree::{read_tree, MAX_FILE_BYTES, SKIPPED_DIRS};
+pub use tree::{read_tree, WalkOptions, MAX_FILE_BYTES, SKIPPED_DIRS};
 pub use undo::undo;

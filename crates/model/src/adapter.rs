@@ -91,6 +91,8 @@ pub enum AdapterError {
 /// Returns nothing; the contract every framework adapter implements.
 ///
 /// Implementer's checklist:
+/// - `wants` names the files the adapter may read (by name or folder shape), so the walk of
+///   a monorepo keeps only those paths; `detect` and `load_history` read only what they use.
 /// - `detect` finds every site in the tree, including the table name and database URL the
 ///   project itself configures; it never fails, it skips what it does not recognise.
 /// - `load_history` reports bad files as [`crate::HistoryProblem`]s where the framework would
@@ -103,6 +105,12 @@ pub enum AdapterError {
 pub trait Adapter: Send + Sync {
     /// Returns the framework.
     fn framework(&self) -> Framework;
+
+    /// Returns whether a file at `path` (relative, `/`-separated) may matter to this adapter:
+    /// a marker or configuration file, or a file named like one of its migrations. The walk
+    /// keeps only the paths some adapter wants, and a file is read only when the adapter asks
+    /// for it, so this must be cheap and may be generous, never narrow.
+    fn wants(&self, path: &str) -> bool;
 
     /// Returns every site of this framework in the tree.
     fn detect(&self, tree: &SourceTree) -> Vec<Site>;

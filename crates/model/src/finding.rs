@@ -109,9 +109,10 @@ pub struct Finding {
     pub code: FindingCode,
     /// Severity.
     pub severity: Severity,
-    /// Framework.
-    pub framework: Framework,
-    /// Site label (`framework:folder`).
+    /// Framework (`None` for a finding about the whole database, such as drift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<Framework>,
+    /// Site label (`framework:folder`), or `database` for a finding about the whole database.
     pub site: String,
     /// Migrations involved.
     #[serde(default)]
@@ -138,8 +139,22 @@ impl Finding {
         Finding {
             code,
             severity,
-            framework,
+            framework: Some(framework),
             site: site.into(),
+            migrations: Vec::new(),
+            message: message.into(),
+            evidence: Vec::new(),
+            playbooks: Vec::new(),
+        }
+    }
+
+    /// Returns a finding about the whole database (every site sharing it), not one site.
+    pub fn database(code: FindingCode, severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity,
+            framework: None,
+            site: "database".into(),
             migrations: Vec::new(),
             message: message.into(),
             evidence: Vec::new(),

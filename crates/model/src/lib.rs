@@ -21,6 +21,7 @@ mod evidence;
 mod finding;
 mod framework;
 mod history;
+mod lookup;
 mod plan;
 mod schema;
 mod sqltypes;
@@ -31,14 +32,15 @@ mod urltext;
 pub use action::Action;
 pub use adapter::{Adapter, AdapterError, ConnectionFacts, LockKey};
 pub use diagnose::{diagnose, diagnose_files, diagnose_with_evidence, tracked_applied};
-pub use effect::{MigrationStatement, QName, SchemaEffect, StatementKind};
+pub use effect::{ConstraintDef, MigrationStatement, QName, SchemaEffect, StatementKind};
 pub use evidence::{
-    infer, ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey, SiteEvidence,
-    StatementEvidence,
+    database_drift, infer, infer_in, ApparentState, Confidence, DatabaseDrift, Evidence,
+    EvidenceStatus, Explained, ObjectKey, SiteEvidence, StatementEvidence,
 };
 pub use finding::{Finding, FindingCode, Severity};
 pub use framework::Framework;
 pub use history::{History, HistoryProblem, Migration, MigrationId};
+pub use lookup::SchemaLookup;
 pub use plan::{Choice, Plan, PlanStep, PlanTarget, PLAN_FORMAT_VERSION};
 pub use schema::{
     is_tracking_table, LiveColumn, LiveConstraint, LiveEnum, LiveIndex, LiveObject, LiveSchema,
@@ -47,7 +49,8 @@ pub use schema::{
 pub use sqltypes::{values_equivalent, Column, Dialect, Rows, Sql, TableShape, Value};
 pub use tracking::{Recognition, TrackedEntry, TrackingKind, TrackingLocation, TrackingState};
 pub use tree::{
-    is_skipped, join_path, normalize_path, parent_dir, Site, SourceFile, SourceTree, SKIPPED_DIRS,
+    is_skipped, join_path, normalize_path, parent_dir, FileLoader, Site, SourceFile, SourceTree,
+    SKIPPED_DIRS,
 };
 pub use urltext::{percent_decode, redact};
 

@@ -2,7 +2,9 @@ use crate::Framework;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Returns nothing; one file of a project as the CLI read it.
+use std::sync::{Arc, OnceLock};
+
+/// One file of a project as it was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceFile {
     /// The file's bytes.
@@ -13,17 +15,47 @@ pub enum SourceFile {
     TooLarge(u64),
 }
 
-/// Returns nothing; a project tree as path → content, built by the CLI so that the model and the
-/// adapters never open files. Paths are relative to the project root and use `/`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What reads a file of a project on first use. The engine gives one that opens files; the
+/// model never does, so adapters stay pure and unit tests use in-memory trees.
+pub trait FileLoader: Send + Sync {
+    /// Returns the file at `path` (relative to the project root, `/`-separated).
+    fn load(&self, path: &str) -> SourceFile;
+}
+
+/// A project tree as path → content. Paths are relative to the project root and use `/`.
+/// The walk lists the paths; each file's content is read the first time an adapter asks for
+/// it (from any thread), so a monorepo's 100,000 files cost nothing unless an adapter wants
+/// them.
+#[derive(Clone, Default)]
 pub struct SourceTree {
-    files: BTreeMap<String, SourceFile>,
+    files: BTreeMap<String, OnceLock<SourceFile>>,
+    loader: Option<Arc<dyn FileLoader>>,
+    /// Folders that could not be listed (permission denied, …), with the reason.
+    pub unreadable_dirs: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SourceTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceTree")
+            .field("files", &self.files.len())
+            .field("lazy", &self.loader.is_some())
+            .finish()
+    }
 }
 
 impl SourceTree {
-    /// Returns an empty tree.
+    /// Returns an empty in-memory tree.
     pub fn new() -> SourceTree {
         SourceTree::default()
+    }
+
+    /// Returns a tree of `paths` whose contents `loader` reads on first use.
+    pub fn lazy(paths: impl IntoIterator<Item = String>, loader: Arc<dyn FileLoader>) -> Self {
+        SourceTree {
+            files: paths.into_iter().map(|p| (p, OnceLock::new())).collect(),
+            loader: Some(loader),
+            unreadable_dirs: Vec::new(),
+        }
     }
 
     /// Returns the tree with `path` set to `content` (for tests and fixtures).
@@ -32,33 +64,49 @@ impl SourceTree {
         self
     }
 
-    /// Returns nothing; adds or replaces one file.
+    /// Adds or replaces one file.
     pub fn insert(&mut self, path: &str, file: SourceFile) {
-        self.files
-            .insert(path.trim_start_matches("./").to_string(), file);
+        self.files.insert(
+            path.trim_start_matches("./").to_string(),
+            OnceLock::from(file),
+        );
     }
 
-    /// Returns the file at `path`.
+    /// Returns the file at `path`, reading it on first use.
     pub fn get(&self, path: &str) -> Option<&SourceFile> {
-        self.files.get(path)
+        let cell = self.files.get(path)?;
+        Some(cell.get_or_init(|| match &self.loader {
+            Some(l) => l.load(path),
+            None => SourceFile::Unreadable("no content was given for this file".into()),
+        }))
+    }
+
+    /// Reads the files at `paths` now, spread over the machine's cores (reading thousands of
+    /// small files is system-call bound); later `get`s return at once.
+    pub fn prefetch(&self, paths: &[&str]) {
+        if self.loader.is_some() {
+            crate::par_map(paths, |p| {
+                self.get(p);
+            });
+        }
     }
 
     /// Returns the bytes at `path` when the file was read.
     pub fn bytes(&self, path: &str) -> Option<&[u8]> {
-        match self.files.get(path) {
+        match self.get(path) {
             Some(SourceFile::Bytes(b)) => Some(b),
             _ => None,
         }
     }
 
-    /// Returns every path in sorted order.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+    /// Returns whether the tree lists `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 
-    /// Returns every (path, file) pair in sorted order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SourceFile)> {
-        self.files.iter().map(|(k, v)| (k.as_str(), v))
+    /// Returns every path in sorted order (reads nothing).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
     }
 
     /// Returns the number of files.
@@ -71,17 +119,29 @@ impl SourceTree {
         self.files.is_empty()
     }
 
+    /// Returns the paths below folder `dir` ("" is the root), at any depth, in sorted order.
+    pub fn paths_under<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        self.files
+            .range::<String, _>(prefix.clone()..)
+            .map(|(k, _)| k.as_str())
+            .take_while(move |k| k.starts_with(&prefix))
+    }
+
     /// Returns the paths directly inside folder `dir` ("" is the root), in sorted order.
     pub fn files_in(&self, dir: &str) -> Vec<&str> {
-        self.files
-            .keys()
-            .filter(|p| parent_dir(p) == dir)
-            .map(String::as_str)
+        let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        self.paths_under(dir)
+            .filter(|p| !p[skip..].contains('/'))
             .collect()
     }
 }
 
-/// Returns nothing; folders never read: VCS data, dependencies, build output, virtual
+/// Folders never read: VCS data, dependencies, build output, virtual
 /// environments and migdoctor's own state.
 pub const SKIPPED_DIRS: &[&str] = &[
     ".git",

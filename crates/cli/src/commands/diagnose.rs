@@ -35,6 +35,8 @@ struct DiagnoseReport<'a> {
     project: String,
     database: Option<String>,
     sites: Vec<SiteOut<'a>>,
+    /// Findings about the whole database (drift judged after every site is replayed).
+    database_findings: &'a [Finding],
 }
 
 #[derive(Serialize)]
@@ -75,8 +77,9 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
     )
     .await?;
     let url = ins.url.clone();
-    let reports = ins.reports;
-    let all: Vec<&Finding> = reports.iter().flat_map(|r| r.findings.iter()).collect();
+    let all: Vec<&Finding> = ins.all_findings();
+    let database_findings = &ins.database_findings;
+    let reports = &ins.reports;
     match ctx.global.format {
         Format::Json => {
             let report = DiagnoseReport {
@@ -95,11 +98,12 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                         evidence: r.evidence.as_ref(),
                     })
                     .collect(),
+                database_findings,
             };
             json(ctx.out, &report)?;
         }
         Format::Table => {
-            for r in &reports {
+            for r in reports {
                 let table = r
                     .tracking
                     .as_ref()
@@ -113,24 +117,13 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                     writeln!(ctx.out, "  healthy: files, tracking table and schema agree")?;
                 }
                 for f in &r.findings {
-                    writeln!(
-                        ctx.out,
-                        "  {:<8} {:<22} {}",
-                        ctx.style.severity(f.severity),
-                        f.code.as_str(),
-                        f.message
-                    )?;
-                    for e in &f.evidence {
-                        writeln!(ctx.out, "           {}", ctx.style.dim(&format!("· {e}")))?;
-                    }
-                    if !f.playbooks.is_empty() {
-                        let hint = format!(
-                            "fix: migdoctor plan {} {}",
-                            args.path.display(),
-                            f.playbooks.join(" | ")
-                        );
-                        writeln!(ctx.out, "           {}", ctx.style.hint(&hint))?;
-                    }
+                    table_finding(ctx, &args.path, f)?;
+                }
+            }
+            if !database_findings.is_empty() {
+                writeln!(ctx.out, "{}", ctx.style.strong("database"))?;
+                for f in database_findings {
+                    table_finding(ctx, &args.path, f)?;
                 }
             }
             if reports.is_empty() {
@@ -143,7 +136,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
             if let Some(u) = &url {
                 writeln!(ctx.out, "Database: `{}`\n", u.redacted())?;
             }
-            for r in &reports {
+            for r in reports {
                 writeln!(ctx.out, "## {}\n", r.site.label())?;
                 if let Some(t) = &r.tracking {
                     writeln!(
@@ -164,25 +157,59 @@ pub async fn run(ctx: &mut Ctx<'_>, args: DiagnoseArgs) -> anyhow::Result<i32> {
                     )?;
                 }
                 for f in &r.findings {
-                    writeln!(
-                        ctx.out,
-                        "- **{}** `{}` — {}",
-                        f.severity,
-                        f.code,
-                        md_cell(&f.message)
-                    )?;
-                    for e in &f.evidence {
-                        writeln!(ctx.out, "  - {e}")?;
-                    }
-                    if !f.playbooks.is_empty() {
-                        writeln!(ctx.out, "  - fix with: `{}`", f.playbooks.join("`, `"))?;
-                    }
+                    md_finding(ctx, f)?;
+                }
+                writeln!(ctx.out)?;
+            }
+            if !database_findings.is_empty() {
+                writeln!(ctx.out, "## database\n")?;
+                for f in database_findings {
+                    md_finding(ctx, f)?;
                 }
                 writeln!(ctx.out)?;
             }
         }
     }
     Ok(findings_exit(ctx, &all))
+}
+
+fn table_finding(ctx: &mut Ctx<'_>, path: &std::path::Path, f: &Finding) -> std::io::Result<()> {
+    writeln!(
+        ctx.out,
+        "  {:<8} {:<22} {}",
+        ctx.style.severity(f.severity),
+        f.code.as_str(),
+        f.message
+    )?;
+    for e in &f.evidence {
+        writeln!(ctx.out, "           {}", ctx.style.dim(&format!("· {e}")))?;
+    }
+    if !f.playbooks.is_empty() {
+        let hint = format!(
+            "fix: migdoctor plan {} {}",
+            path.display(),
+            f.playbooks.join(" | ")
+        );
+        writeln!(ctx.out, "           {}", ctx.style.hint(&hint))?;
+    }
+    Ok(())
+}
+
+fn md_finding(ctx: &mut Ctx<'_>, f: &Finding) -> std::io::Result<()> {
+    writeln!(
+        ctx.out,
+        "- **{}** `{}` — {}",
+        f.severity,
+        f.code,
+        md_cell(&f.message)
+    )?;
+    for e in &f.evidence {
+        writeln!(ctx.out, "  - {e}")?;
+    }
+    if !f.playbooks.is_empty() {
+        writeln!(ctx.out, "  - fix with: `{}`", f.playbooks.join("`, `"))?;
+    }
+    Ok(())
 }
 
 fn summary_line(ctx: &mut Ctx<'_>, all: &[&Finding]) -> std::io::Result<()> {

@@ -8,12 +8,16 @@ use migdoctor_model::{Finding, FindingCode, TrackingKind};
 use serde::Serialize;
 use std::path::PathBuf;
 
-/// Arguments of `status`.
+/// Arguments of `status`: the quick look (files and tracking tables only).
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
     /// Project folder.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// Also read the live schema and say what it proves (the "schema says" column); slower,
+    /// like `diagnose`.
+    #[arg(long)]
+    pub evidence: bool,
 }
 
 #[derive(Serialize)]
@@ -32,12 +36,12 @@ struct Line {
 }
 
 pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow::Result<i32> {
-    ctx.history_only = true;
-    let reports = inspect(ctx, &args.path, Mode::ReadOnly, None, false)
-        .await?
-        .reports;
+    ctx.history_only = !args.evidence;
+    let ins = inspect(ctx, &args.path, Mode::ReadOnly, None, false).await?;
+    let all: Vec<&Finding> = ins.all_findings();
+    let reports = &ins.reports;
     let mut lines = Vec::new();
-    for r in &reports {
+    for r in reports {
         let pending = r
             .findings
             .iter()
@@ -152,6 +156,5 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
         Format::Table => table(ctx.out, &headers, &cells)?,
         Format::Markdown => md_table(ctx.out, &headers, &cells)?,
     }
-    let all: Vec<&Finding> = reports.iter().flat_map(|r| r.findings.iter()).collect();
     Ok(findings_exit(ctx, &all))
 }

@@ -46,6 +46,10 @@ pub(super) fn diagnose_heads(history: &History, tracking: &TrackingState, out: &
             }
         }
     }
+    if known.len() < tracking.entries.len() {
+        // Alembic stops at the unknown revision: what is pending cannot be told.
+        return;
+    }
     let applied = history.ancestors_inclusive(&known);
     let pending: Vec<MigrationId> = history
         .order()

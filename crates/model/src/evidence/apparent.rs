@@ -1,9 +1,8 @@
 //! What the evidence adds up to: the apparent state and the objects no migration explains.
 
-use super::replay::{Namer, Replay};
-use super::{ApparentState, Confidence, Evidence, EvidenceStatus, ObjectKey};
+use super::{ApparentState, Confidence, Evidence, EvidenceStatus};
 use crate::{History, LiveSchema, MigrationId};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 pub(super) fn apparent_state(evidence: &[Evidence], live: &LiveSchema) -> ApparentState {
     let last_present = evidence
@@ -36,6 +35,13 @@ pub(super) fn apparent_state(evidence: &[Evidence], live: &LiveSchema) -> Appare
             confidence = confidence.min(Confidence::Medium);
             reasons.push(format!("migration {} is partly present", e.migration));
         }
+    }
+    if let Some(e) = evidence.iter().find(|e| !e.uncertain.is_empty()) {
+        confidence = confidence.min(Confidence::Medium);
+        reasons.push(format!(
+            "a statement migdoctor could not read may have changed what {} left behind",
+            e.migration
+        ));
     }
     if evidence.iter().any(|e| e.opaque > 0) {
         confidence = confidence.min(Confidence::Medium);
@@ -102,72 +108,4 @@ pub(super) fn apparent_heads(
         .filter(|id| present.contains(id) && !covered.contains(id))
         .cloned()
         .collect()
-}
-
-pub(super) fn unexplained(replay: &Replay, n: &Namer<'_>, live: &LiveSchema) -> Vec<String> {
-    let mut schemas: BTreeSet<String> = BTreeSet::new();
-    schemas.insert(live.fold(&live.default_schema));
-    for k in &replay.mentioned {
-        match k {
-            ObjectKey::Table { schema, .. } => {
-                schemas.insert(schema.clone());
-            }
-            ObjectKey::Schema { name } => {
-                schemas.insert(name.clone());
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for t in &live.tables {
-        let schema = n.name(&t.schema);
-        if !schemas.contains(&schema) {
-            continue;
-        }
-        let table = n.name(&t.name);
-        let tkey = ObjectKey::Table {
-            schema: schema.clone(),
-            table: table.clone(),
-        };
-        let qualified = if schema == live.fold(&live.default_schema) {
-            table.clone()
-        } else {
-            format!("{schema}.{table}")
-        };
-        if !replay.mentioned.contains(&tkey) {
-            out.push(format!("table {qualified}"));
-            continue;
-        }
-        for c in &t.columns {
-            let key = ObjectKey::Column {
-                schema: schema.clone(),
-                table: table.clone(),
-                column: n.name(&c.name),
-            };
-            if !replay.mentioned.contains(&key) {
-                out.push(format!("column {qualified}.{}", c.name));
-            }
-        }
-        for i in t.indexes.iter().filter(|i| !i.constraint_backed) {
-            let key = ObjectKey::Index {
-                schema: schema.clone(),
-                name: n.name(&i.name),
-            };
-            if !replay.mentioned.contains(&key) {
-                out.push(format!("index {} on {qualified}", i.name));
-            }
-        }
-    }
-    for v in &live.views {
-        let schema = n.name(&v.schema);
-        let key = ObjectKey::Other {
-            kind: "view".into(),
-            schema: schema.clone(),
-            name: n.name(&v.name),
-        };
-        if schemas.contains(&schema) && !replay.mentioned.contains(&key) {
-            out.push(format!("view {}", v.name));
-        }
-    }
-    out
 }

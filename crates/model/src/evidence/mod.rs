@@ -1,18 +1,21 @@
 //! Evidence: replay each migration's schema effects, check what they should have left behind
 //! against the live schema, and infer what really ran. Pure.
 
-use crate::{History, LiveSchema, MigrationId, StatementKind};
+use crate::lookup::SchemaLookup;
+use crate::{Dialect, History, LiveSchema, MigrationId, SchemaEffect, StatementKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 mod apparent;
+mod drift;
 mod replay;
 #[cfg(test)]
 mod tests;
 
-use apparent::{apparent_heads, apparent_state, unexplained};
-use replay::{replay_effect, Namer, Replay};
+use apparent::{apparent_heads, apparent_state};
+pub use drift::{database_drift, DatabaseDrift};
+use replay::{Owner, Replay};
 
 /// Returns nothing; a schema object migdoctor can look for, with names folded as the database
 /// compares them and the schema filled in.
@@ -40,10 +43,14 @@ pub enum ObjectKey {
         /// Column.
         column: String,
     },
-    /// An index (names are per schema on PostgreSQL, per database on SQLite).
+    /// An index (names are per schema on PostgreSQL, per database on SQLite, per table on
+    /// MySQL, where `table` is set).
     Index {
         /// Schema.
         schema: String,
+        /// The table, on MySQL only (its index names are per table).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<String>,
         /// Index.
         name: String,
     },
@@ -73,6 +80,11 @@ impl fmt::Display for ObjectKey {
             ObjectKey::Schema { name } => write!(f, "schema {name}"),
             ObjectKey::Table { table, .. } => write!(f, "table {table}"),
             ObjectKey::Column { table, column, .. } => write!(f, "column {table}.{column}"),
+            ObjectKey::Index {
+                name,
+                table: Some(t),
+                ..
+            } => write!(f, "index {name} on {t}"),
             ObjectKey::Index { name, .. } => write!(f, "index {name}"),
             ObjectKey::Constraint { table, name, .. } => write!(f, "constraint {name} on {table}"),
             ObjectKey::Other { kind, name, .. } => write!(f, "{kind} {name}"),
@@ -81,53 +93,57 @@ impl fmt::Display for ObjectKey {
 }
 
 impl ObjectKey {
-    /// Returns whether the object exists in `live`.
-    pub fn exists_in(&self, live: &LiveSchema) -> bool {
-        let fold = |s: &str| live.fold(s);
+    /// Returns whether the object exists in the live schema.
+    pub fn exists_in(&self, live: &SchemaLookup<'_>) -> bool {
         match self {
-            ObjectKey::Schema { name } => live.schemas.iter().any(|s| fold(s) == *name),
-            ObjectKey::Table { schema, table } => live.table(Some(schema), table).is_some(),
+            ObjectKey::Schema { name } => live.has_schema(name),
+            ObjectKey::Table { schema, table } => live.table(schema, table).is_some(),
             ObjectKey::Column {
                 schema,
                 table,
                 column,
-            } => live
-                .table(Some(schema), table)
-                .is_some_and(|t| t.columns.iter().any(|c| fold(&c.name) == *column)),
-            ObjectKey::Index { schema, name } => live.tables.iter().any(|t| {
-                fold(&t.schema) == *schema && t.indexes.iter().any(|i| fold(&i.name) == *name)
-            }),
+            } => live.has_column(schema, table, column),
+            ObjectKey::Index {
+                schema,
+                table,
+                name,
+            } => live.has_index(schema, table.as_deref(), name),
             ObjectKey::Constraint {
                 schema,
                 table,
                 name,
-            } => live.table(Some(schema), table).is_some_and(|t| {
-                t.constraints.iter().any(|c| fold(&c.name) == *name)
-                    || t.indexes.iter().any(|i| fold(&i.name) == *name)
-            }),
-            ObjectKey::Other { kind, schema, name } => {
-                let list: Vec<(&String, &String)> = match kind.as_str() {
-                    "view" => live.views.iter().map(|o| (&o.schema, &o.name)).collect(),
-                    "sequence" => live
-                        .sequences
-                        .iter()
-                        .map(|o| (&o.schema, &o.name))
-                        .collect(),
-                    "function" => live
-                        .functions
-                        .iter()
-                        .map(|o| (&o.schema, &o.name))
-                        .collect(),
-                    _ => live
-                        .types
-                        .iter()
-                        .map(|o| (&o.schema, &o.name))
-                        .chain(live.enums.iter().map(|e| (&e.schema, &e.name)))
-                        .collect(),
-                };
-                list.iter()
-                    .any(|(s, n)| fold(s) == *schema && fold(n) == *name)
-            }
+            } => live.has_constraint(schema, table, name),
+            ObjectKey::Other { kind, schema, name } => live.has_other(kind, schema, name),
+        }
+    }
+
+    /// Returns whether the database shows this object by name: SQLite keeps no constraint
+    /// names in its catalog, so a named constraint there can be neither confirmed nor denied.
+    pub fn checkable(&self, dialect: Dialect) -> bool {
+        !(dialect == Dialect::Sqlite && matches!(self, ObjectKey::Constraint { .. }))
+    }
+
+    /// Returns the object's own name (the word a statement would use for it).
+    pub fn name(&self) -> &str {
+        match self {
+            ObjectKey::Schema { name } => name,
+            ObjectKey::Table { table, .. } => table,
+            ObjectKey::Column { column, .. } => column,
+            ObjectKey::Index { name, .. }
+            | ObjectKey::Constraint { name, .. }
+            | ObjectKey::Other { name, .. } => name,
+        }
+    }
+
+    /// Returns the schema the object lives in (a schema's own name for a schema).
+    pub fn schema(&self) -> Option<&str> {
+        match self {
+            ObjectKey::Schema { name } => Some(name),
+            ObjectKey::Table { schema, .. }
+            | ObjectKey::Column { schema, .. }
+            | ObjectKey::Index { schema, .. }
+            | ObjectKey::Constraint { schema, .. }
+            | ObjectKey::Other { schema, .. } => Some(schema),
         }
     }
 }
@@ -170,10 +186,18 @@ pub struct Evidence {
     pub present: Vec<String>,
     /// Expectations not met ("index users_email_idx missing", "table old still exists").
     pub missing: Vec<String>,
+    /// Expectations the schema contradicts, but that a later statement migdoctor could not
+    /// read may have changed ("constraint x still exists; m.sql:12 (not understood) names
+    /// it"): they lower confidence instead of counting as missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<String>,
     /// Per statement.
     pub statements: Vec<StatementEvidence>,
     /// Statements not understood.
     pub opaque: usize,
+    /// Where each statement not understood is, and why: "m.sql:12: DO is not understood".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque_at: Vec<String>,
 }
 
 impl Evidence {
@@ -196,8 +220,19 @@ impl Evidence {
         if total > 8 {
             parts.push(format!("… ({} more)", total - 8));
         }
+        if !self.uncertain.is_empty() {
+            parts.push(format!("{} uncertain", self.uncertain.len()));
+        }
         if self.opaque > 0 {
-            parts.push(format!("{} statement(s) not understood", self.opaque));
+            parts.push(format!(
+                "{} statement(s) not understood ({})",
+                self.opaque,
+                self.opaque_at
+                    .iter()
+                    .map(|o| o.split(": ").next().unwrap_or(o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         if parts.is_empty() {
             format!("{} {verdict}", self.migration)
@@ -244,6 +279,19 @@ pub struct ApparentState {
     pub reasons: Vec<String>,
 }
 
+/// Returns nothing; what one site's migrations create or name, so that drift can be judged
+/// per database after every site sharing it is replayed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explained {
+    /// Every object a migration creates, drops or renames (folded keys).
+    pub keys: HashSet<ObjectKey>,
+    /// Words of statements migdoctor could not read: a live object of such a name may come
+    /// from them.
+    pub words: HashSet<String>,
+    /// Schemas the site touches (its default schema and every schema it names).
+    pub schemas: BTreeSet<String>,
+}
+
 /// Returns nothing; everything evidence inference concluded for one site.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteEvidence {
@@ -251,8 +299,9 @@ pub struct SiteEvidence {
     pub migrations: Vec<Evidence>,
     /// The apparent state.
     pub apparent: ApparentState,
-    /// Live objects no migration explains.
-    pub unexplained: Vec<String>,
+    /// What the site's migrations explain (for the per-database drift check; not serialized).
+    #[serde(skip)]
+    pub explained: Explained,
 }
 
 impl SiteEvidence {
@@ -272,10 +321,15 @@ fn status_of(met: usize, unmet: usize) -> EvidenceStatus {
 }
 
 /// Returns the evidence for every migration of a (linear or graph) history against `live`,
-/// the apparent state, and the live objects no migration explains.
+/// and the apparent state. Builds the lookups of `live`; a caller with several sites on one
+/// database builds them once and calls [`infer_in`].
 pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
-    let namer = Namer { live };
-    let mut replay = Replay::default();
+    infer_in(history, &SchemaLookup::new(live))
+}
+
+/// Returns the evidence like [`infer`], against lookups already built.
+pub fn infer_in(history: &History, lookup: &SchemaLookup<'_>) -> SiteEvidence {
+    let mut replay = Replay::new(lookup);
     let ids = history.order();
     let position: HashMap<&MigrationId, usize> = history
         .migrations
@@ -287,21 +341,49 @@ pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
         .iter()
         .filter_map(|id| position.get(id).copied())
         .collect();
+    let mut seq = 0;
     for &mi in &order {
+        replay.begin_migration();
         for (si, stmt) in history.migrations[mi].statements.iter().enumerate() {
+            replay.begin_statement();
+            let owner = Owner {
+                migration: mi,
+                statement: si,
+                seq,
+            };
+            seq += 1;
+            if stmt.kind == StatementKind::Opaque {
+                replay.opaque(&stmt.sql, owner);
+            }
             for e in &stmt.effects {
-                replay_effect(&mut replay, &namer, e, (mi, si));
+                replay.effect(e, owner);
             }
         }
     }
-    // expectations per (migration, statement): (object, expected present?)
-    let mut expect: BTreeMap<(usize, usize), Vec<(ObjectKey, bool)>> = BTreeMap::new();
+    // expectations per (migration, statement)
+    // (object, expected present?, the statement that expects it)
+    type Expectation<'k> = (&'k ObjectKey, bool, Owner);
+    let mut expect: BTreeMap<(usize, usize), Vec<Expectation>> = BTreeMap::new();
     for (k, owner) in &replay.present {
-        expect.entry(*owner).or_default().push((k.clone(), true));
+        expect
+            .entry((owner.migration, owner.statement))
+            .or_default()
+            .push((k, true, *owner));
     }
     for (k, owner) in &replay.absent {
-        expect.entry(*owner).or_default().push((k.clone(), false));
+        expect
+            .entry((owner.migration, owner.statement))
+            .or_default()
+            .push((k, false, *owner));
     }
+    for list in expect.values_mut() {
+        list.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    let dialect = lookup.dialect();
+    let located = |o: Owner| {
+        let s = &history.migrations[o.migration].statements[o.statement];
+        format!("{}:{}", s.file, s.line)
+    };
     let mut migrations = Vec::new();
     for &mi in &order {
         let m = &history.migrations[mi];
@@ -310,27 +392,41 @@ pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
             status: EvidenceStatus::Unknown,
             present: Vec::new(),
             missing: Vec::new(),
+            uncertain: Vec::new(),
             statements: Vec::new(),
             opaque: 0,
+            opaque_at: Vec::new(),
         };
         let (mut met, mut unmet) = (0, 0);
         for (si, stmt) in m.statements.iter().enumerate() {
             if stmt.kind == StatementKind::Opaque {
                 ev.opaque += 1;
+                for e in &stmt.effects {
+                    if let SchemaEffect::Opaque { file, line, reason } = e {
+                        ev.opaque_at.push(format!("{file}:{line}: {reason}"));
+                    }
+                }
             }
             let (mut smet, mut sunmet) = (0, 0);
-            for (key, want) in expect.get(&(mi, si)).map(Vec::as_slice).unwrap_or(&[]) {
-                let exists = key.exists_in(live);
-                let ok = exists == *want;
+            for (key, want, owner) in expect.get(&(mi, si)).map(Vec::as_slice).unwrap_or(&[]) {
+                if !key.checkable(dialect) {
+                    continue;
+                }
+                let exists = key.exists_in(lookup);
                 let text = match (want, exists) {
                     (true, true) => format!("{key} present"),
                     (true, false) => format!("{key} missing"),
                     (false, false) => format!("{key} dropped"),
                     (false, true) => format!("{key} still exists"),
                 };
-                if ok {
+                if exists == *want {
                     smet += 1;
                     ev.present.push(text);
+                } else if let Some(later) = replay.shadowed_by(key.name(), *owner) {
+                    ev.uncertain.push(format!(
+                        "{text}, but {} (not understood) names it and may have changed it",
+                        located(later)
+                    ));
                 } else {
                     sunmet += 1;
                     ev.missing.push(text);
@@ -350,12 +446,16 @@ pub fn infer(history: &History, live: &LiveSchema) -> SiteEvidence {
         ev.status = status_of(met, unmet);
         migrations.push(ev);
     }
-    let mut apparent = apparent_state(&migrations, live);
+    let mut apparent = apparent_state(&migrations, lookup.live);
     apparent.heads = apparent_heads(history, &ids, &migrations);
-    let unexplained = unexplained(&replay, &namer, live);
+    let explained = Explained {
+        keys: std::mem::take(&mut replay.mentioned),
+        words: replay.opaque_words.keys().cloned().collect(),
+        schemas: std::mem::take(&mut replay.schemas),
+    };
     SiteEvidence {
         migrations,
         apparent,
-        unexplained,
+        explained,
     }
 }

@@ -6,10 +6,14 @@
 //! quoted one (`"…"`, `` `…` ``, `[…]`) is kept exactly.
 
 use crate::split::split_statements;
-use migdoctor_model::{Dialect, MigrationStatement, QName, SchemaEffect, StatementKind};
+
+mod tolerant;
+use migdoctor_model::{
+    ConstraintDef, Dialect, MigrationStatement, QName, SchemaEffect, StatementKind,
+};
 use sqlparser::ast::{
-    AlterIndexOperation, AlterTableOperation, ColumnOption, Ident, ObjectName, ObjectType,
-    RenameTableNameKind, SchemaName, Statement, TableConstraint,
+    AlterIndexOperation, AlterTableOperation, ColumnOption, DropBehavior, Expr, Ident, IndexColumn,
+    ObjectName, ObjectType, RenameTableNameKind, SchemaName, Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -113,32 +117,82 @@ pub fn extract(dialect: Option<Dialect>, file: &str, text: &str) -> Vec<Migratio
             None
         };
         if let Some(kind) = kind {
+            let effects = match kind {
+                StatementKind::Control => search_path(raw).into_iter().collect(),
+                _ => Vec::new(),
+            };
             out.push(MigrationStatement {
                 file: file.to_string(),
                 line,
                 sql: cut(&format!("{raw};")),
                 kind,
-                effects: Vec::new(),
+                effects,
             });
             continue;
         }
         let sql = format!("{raw};");
-        match Parser::parse_sql(sqld.as_ref(), raw) {
-            Ok(stmts) if stmts.len() == 1 => match effects_of(&stmts[0]) {
-                Ok(effects) => out.push(MigrationStatement {
-                    file: file.to_string(),
-                    line,
-                    sql,
-                    kind: StatementKind::Ddl,
-                    effects,
-                }),
-                Err(reason) => out.push(opaque(reason, sql)),
-            },
-            Ok(stmts) => out.push(opaque(format!("parsed as {} statements", stmts.len()), sql)),
-            Err(e) => out.push(opaque(format!("could not parse: {e}"), sql)),
+        let parsed = match Parser::parse_sql(sqld.as_ref(), raw) {
+            Ok(stmts) if stmts.len() == 1 => effects_of(&stmts[0]),
+            Ok(stmts) => Err(format!("parsed as {} statements", stmts.len())),
+            Err(e) => Err(format!("could not parse: {e}")),
+        };
+        // What sqlparser does not know (ALTER SEQUENCE, SET SCHEMA, MySQL RENAME INDEX,
+        // SQLite's free-form column types) may still be plain DDL the tolerant reader knows.
+        let parsed = parsed.or_else(|reason| tolerant::effects(raw).ok_or(reason));
+        match parsed {
+            Ok(effects) => out.push(MigrationStatement {
+                file: file.to_string(),
+                line,
+                sql,
+                kind: StatementKind::Ddl,
+                effects,
+            }),
+            Err(reason) => out.push(opaque(reason, sql)),
         }
     }
     out
+}
+
+/// Returns the effect of `SET [SESSION | LOCAL] search_path TO | = a, b` and
+/// `RESET search_path` (an empty list: back to the session's default).
+fn search_path(raw: &str) -> Option<SchemaEffect> {
+    let lower = raw.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    if words.first() == Some(&"reset") && words.get(1) == Some(&"search_path") {
+        return Some(SchemaEffect::SetSearchPath {
+            schemas: Vec::new(),
+        });
+    }
+    let rest = lower.strip_prefix("set")?.trim_start();
+    let rest = rest
+        .strip_prefix("session")
+        .or_else(|| rest.strip_prefix("local"))
+        .unwrap_or(rest)
+        .trim_start();
+    let rest = rest.strip_prefix("search_path")?.trim_start();
+    let list = rest
+        .strip_prefix("to")
+        .or_else(|| rest.strip_prefix('='))?
+        .trim();
+    // Keep the written case of quoted names: cut the same span out of the raw text.
+    let list = &raw[raw.len() - list.len()..];
+    if list.eq_ignore_ascii_case("default") {
+        return Some(SchemaEffect::SetSearchPath {
+            schemas: Vec::new(),
+        });
+    }
+    let schemas = list
+        .split(',')
+        .map(|s| {
+            let s = s.trim().trim_matches('\'');
+            match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => s.to_lowercase(),
+            }
+        })
+        .filter(|s| !s.is_empty() && s != "$user" && s != "\"$user\"")
+        .collect();
+    Some(SchemaEffect::SetSearchPath { schemas })
 }
 
 fn cut(s: &str) -> String {
@@ -177,61 +231,160 @@ fn qname(name: &ObjectName) -> QName {
     }
 }
 
-/// Returns the name, kind and whether it is an index (MySQL `KEY`) of a table constraint.
-fn constraint_info(c: &TableConstraint) -> (Option<&Ident>, &'static str, bool) {
+fn idents(ids: &[Ident]) -> Vec<String> {
+    ids.iter().map(fold).collect()
+}
+
+/// Returns the plain column names of index columns (expressions are left out).
+fn index_columns(cols: &[IndexColumn]) -> Vec<String> {
+    cols.iter()
+        .filter_map(|c| match &c.column.expr {
+            Expr::Identifier(id) => Some(fold(id)),
+            Expr::CompoundIdentifier(parts) => parts.last().map(fold),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Returns the identifiers an expression mentions (for a check constraint: the columns it
+/// reads, plus harmless extra words the replay intersects with the table's columns).
+fn expr_words(e: &Expr) -> Vec<String> {
+    tolerant::words(&e.to_string())
+}
+
+/// Returns nothing; what a table constraint is.
+enum Con {
+    /// A constraint (named or not).
+    Constraint(ConstraintDef),
+    /// An index written inside the table (MySQL `KEY`/`INDEX`, `FULLTEXT`).
+    Index {
+        name: Option<String>,
+        columns: Vec<String>,
+    },
+}
+
+fn constraint_of(c: &TableConstraint) -> Con {
+    let def = |name: Option<&Ident>, kind: &str, columns: Vec<String>, references| {
+        Con::Constraint(ConstraintDef {
+            name: name.map(fold),
+            kind: kind.into(),
+            columns,
+            references,
+        })
+    };
     match c {
-        TableConstraint::Unique(u) => (u.name.as_ref().or(u.index_name.as_ref()), "unique", false),
-        TableConstraint::PrimaryKey(p) => (p.name.as_ref(), "primary key", false),
-        TableConstraint::ForeignKey(f) => (f.name.as_ref(), "foreign key", false),
-        TableConstraint::Check(k) => (k.name.as_ref(), "check", false),
-        TableConstraint::Index(i) => (i.name.as_ref(), "index", true),
-        TableConstraint::FulltextOrSpatial(f) => (f.opt_index_name.as_ref(), "index", true),
+        TableConstraint::Unique(u) => def(
+            u.name.as_ref().or(u.index_name.as_ref()),
+            "unique",
+            index_columns(&u.columns),
+            None,
+        ),
+        TableConstraint::PrimaryKey(p) => def(
+            p.name.as_ref(),
+            "primary key",
+            index_columns(&p.columns),
+            None,
+        ),
+        TableConstraint::ForeignKey(f) => def(
+            f.name.as_ref(),
+            "foreign key",
+            idents(&f.columns),
+            Some(qname(&f.foreign_table)),
+        ),
+        TableConstraint::Check(k) => def(k.name.as_ref(), "check", expr_words(&k.expr), None),
+        TableConstraint::Index(i) => Con::Index {
+            name: i.name.as_ref().map(fold),
+            columns: index_columns(&i.columns),
+        },
+        TableConstraint::FulltextOrSpatial(f) => Con::Index {
+            name: f.opt_index_name.as_ref().map(fold),
+            columns: index_columns(&f.columns),
+        },
         #[allow(unreachable_patterns)]
-        _ => (None, "constraint", false),
+        _ => def(None, "constraint", Vec::new(), None),
     }
+}
+
+/// Returns the constraint a column option makes (`REFERENCES`, `UNIQUE`, `PRIMARY KEY`,
+/// `CHECK`, or any option given a `CONSTRAINT name`), if any.
+fn column_constraint(
+    column: &str,
+    name: Option<&Ident>,
+    opt: &ColumnOption,
+) -> Option<ConstraintDef> {
+    let (kind, references, extra) = match opt {
+        ColumnOption::PrimaryKey(_) => ("primary key", None, Vec::new()),
+        ColumnOption::Unique(_) => ("unique", None, Vec::new()),
+        ColumnOption::ForeignKey(f) => ("foreign key", Some(qname(&f.foreign_table)), Vec::new()),
+        ColumnOption::Check(k) => ("check", None, expr_words(&k.expr)),
+        ColumnOption::NotNull | ColumnOption::Null | ColumnOption::Default(_) => return None,
+        _ if name.is_some() => ("column", None, Vec::new()),
+        _ => return None,
+    };
+    let mut columns = vec![column.to_string()];
+    columns.extend(extra.into_iter().filter(|w| w != column));
+    Some(ConstraintDef {
+        name: name.map(fold),
+        kind: kind.into(),
+        columns,
+        references,
+    })
+}
+
+fn cascade(b: &Option<DropBehavior>) -> bool {
+    matches!(b, Some(DropBehavior::Cascade))
 }
 
 fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
     let mut out = Vec::new();
     match stmt {
+        // A temporary table lives for one session: it never reaches the schema.
+        Statement::CreateTable(ct) if ct.temporary => {}
         Statement::CreateTable(ct) => {
             let table = qname(&ct.name);
             let mut constraints = Vec::new();
             let mut indexes = Vec::new();
             for col in &ct.columns {
+                let column = fold(&col.name);
                 for opt in &col.options {
-                    if let Some(n) = &opt.name {
-                        if !matches!(
-                            opt.option,
-                            ColumnOption::NotNull | ColumnOption::Null | ColumnOption::Default(_)
-                        ) {
-                            constraints.push(fold(n));
-                        }
+                    if let Some(c) = column_constraint(&column, opt.name.as_ref(), &opt.option) {
+                        constraints.push(c);
                     }
                 }
             }
             for c in &ct.constraints {
-                match constraint_info(c) {
-                    (Some(n), _, true) => indexes.push(fold(n)),
-                    (Some(n), _, false) => constraints.push(fold(n)),
-                    _ => {}
+                match constraint_of(c) {
+                    Con::Constraint(def) => constraints.push(def),
+                    Con::Index {
+                        name: Some(name),
+                        columns,
+                    } => indexes.push((name, columns)),
+                    Con::Index { name: None, .. } => {}
                 }
             }
             out.push(SchemaEffect::CreateTable {
                 table: table.clone(),
                 columns: ct.columns.iter().map(|c| fold(&c.name)).collect(),
                 constraints,
+                if_not_exists: ct.if_not_exists,
             });
-            for i in indexes {
+            for (name, columns) in indexes {
                 out.push(SchemaEffect::CreateIndex {
-                    index: QName::new(i),
+                    index: QName::new(name),
                     table: table.clone(),
                     unique: false,
+                    columns,
+                    if_not_exists: ct.if_not_exists,
                 });
             }
         }
         Statement::AlterTable(at) => {
             let table = qname(&at.name);
+            if at.if_exists {
+                out.push(SchemaEffect::IfTableExists {
+                    table: table.clone(),
+                });
+            }
             for op in &at.operations {
                 alter_op(&table, op, &mut out)?;
             }
@@ -247,6 +400,8 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
                     index,
                     table,
                     unique: ci.unique,
+                    columns: index_columns(&ci.columns),
+                    if_not_exists: ci.if_not_exists,
                 });
             }
         }
@@ -254,35 +409,41 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
             object_type,
             names,
             table,
+            if_exists,
+            cascade,
             ..
         } => {
+            let (if_exists, cascade) = (*if_exists, *cascade);
             for n in names {
                 let q = qname(n);
+                let other = |kind: &str| SchemaEffect::DropObject {
+                    kind: kind.into(),
+                    name: q.clone(),
+                    if_exists,
+                    cascade,
+                };
                 out.push(match object_type {
-                    ObjectType::Table => SchemaEffect::DropTable { table: q },
+                    ObjectType::Table => SchemaEffect::DropTable {
+                        table: q,
+                        if_exists,
+                        cascade,
+                    },
                     ObjectType::Index => {
+                        let on = table.as_ref().map(qname);
                         let mut index = q;
                         if index.schema.is_none() {
-                            index.schema = table.as_ref().and_then(|t| qname(t).schema);
+                            index.schema = on.as_ref().and_then(|t| t.schema.clone());
                         }
-                        SchemaEffect::DropIndex { index }
+                        SchemaEffect::DropIndex {
+                            index,
+                            table: on,
+                            if_exists,
+                        }
                     }
-                    ObjectType::View | ObjectType::MaterializedView => SchemaEffect::DropObject {
-                        kind: "view".into(),
-                        name: q,
-                    },
-                    ObjectType::Sequence => SchemaEffect::DropObject {
-                        kind: "sequence".into(),
-                        name: q,
-                    },
-                    ObjectType::Type => SchemaEffect::DropObject {
-                        kind: "type".into(),
-                        name: q,
-                    },
-                    ObjectType::Schema => SchemaEffect::DropObject {
-                        kind: "schema".into(),
-                        name: q,
-                    },
+                    ObjectType::View | ObjectType::MaterializedView => other("view"),
+                    ObjectType::Sequence => other("sequence"),
+                    ObjectType::Type => other("type"),
+                    ObjectType::Schema => other("schema"),
                     other => return Err(format!("DROP {other} is not understood")),
                 });
             }
@@ -292,6 +453,8 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
                 out.push(SchemaEffect::DropObject {
                     kind: "function".into(),
                     name: qname(&f.name),
+                    if_exists: df.if_exists,
+                    cascade: false,
                 });
             }
         }
@@ -310,8 +473,11 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
         Statement::CreateDomain(d) => out.push(SchemaEffect::CreateType {
             name: qname(&d.name),
         }),
-        Statement::CreateSequence { name, .. } => {
-            out.push(SchemaEffect::CreateSequence { name: qname(name) })
+        Statement::CreateSequence { name, owned_by, .. } => {
+            out.push(SchemaEffect::CreateSequence {
+                name: qname(name),
+                owned_by: owned_by.as_ref().and_then(owner_table),
+            })
         }
         Statement::CreateFunction(cf) => out.push(SchemaEffect::CreateFunction {
             name: qname(&cf.name),
@@ -331,16 +497,10 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
                 if to.schema.is_none() {
                     to.schema.clone_from(&from.schema);
                 }
-                out.push(SchemaEffect::DropIndex {
-                    index: from.clone(),
-                });
-                out.push(SchemaEffect::CreateIndex {
-                    index: to,
-                    table: QName {
-                        schema: from.schema,
-                        name: String::new(),
-                    },
-                    unique: false,
+                out.push(SchemaEffect::RenameIndex {
+                    from,
+                    to,
+                    table: None,
                 });
             }
         },
@@ -360,32 +520,65 @@ fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> {
     Ok(out)
 }
 
+/// Returns the table of an `OWNED BY [schema.]table.column` name (`NONE` owns nothing).
+fn owner_table(name: &ObjectName) -> Option<QName> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(fold)
+        .collect();
+    match parts.as_slice() {
+        [table, _column] => Some(QName::new(table.clone())),
+        [schema, table, _column] => Some(QName {
+            schema: Some(schema.clone()),
+            name: table.clone(),
+        }),
+        _ => None,
+    }
+}
+
 fn alter_op(
     table: &QName,
     op: &AlterTableOperation,
     out: &mut Vec<SchemaEffect>,
 ) -> Result<(), String> {
     match op {
-        AlterTableOperation::AddColumn { column_def, .. } => {
+        AlterTableOperation::AddColumn {
+            column_def,
+            if_not_exists,
+            ..
+        } => {
+            let column = fold(&column_def.name);
             out.push(SchemaEffect::AddColumn {
                 table: table.clone(),
-                column: fold(&column_def.name),
+                column: column.clone(),
+                if_not_exists: *if_not_exists,
             });
             for opt in &column_def.options {
-                if let Some(n) = &opt.name {
+                if let Some(c) = column_constraint(&column, opt.name.as_ref(), &opt.option) {
                     out.push(SchemaEffect::AddConstraint {
                         table: table.clone(),
-                        name: Some(fold(n)),
-                        kind: "column".into(),
+                        name: c.name,
+                        kind: c.kind,
+                        columns: c.columns,
+                        references: c.references,
                     });
                 }
             }
         }
-        AlterTableOperation::DropColumn { column_names, .. } => {
+        AlterTableOperation::DropColumn {
+            column_names,
+            if_exists,
+            drop_behavior,
+            ..
+        } => {
             for c in column_names {
                 out.push(SchemaEffect::DropColumn {
                     table: table.clone(),
                     column: fold(c),
+                    if_exists: *if_exists,
+                    cascade: cascade(drop_behavior),
                 });
             }
         }
@@ -429,28 +622,48 @@ fn alter_op(
                 column: fold(new_name),
             });
         }
-        AlterTableOperation::AddConstraint { constraint, .. } => {
-            match constraint_info(constraint) {
-                (Some(n), _, true) => out.push(SchemaEffect::CreateIndex {
-                    index: QName {
-                        schema: table.schema.clone(),
-                        name: fold(n),
-                    },
-                    table: table.clone(),
-                    unique: false,
-                }),
-                (name, kind, _) => out.push(SchemaEffect::AddConstraint {
-                    table: table.clone(),
-                    name: name.map(fold),
-                    kind: kind.into(),
-                }),
+        AlterTableOperation::AddConstraint { constraint, .. } => match constraint_of(constraint) {
+            Con::Index { name, columns } => {
+                if let Some(name) = name {
+                    out.push(SchemaEffect::CreateIndex {
+                        index: QName {
+                            schema: table.schema.clone(),
+                            name,
+                        },
+                        table: table.clone(),
+                        unique: false,
+                        columns,
+                        if_not_exists: false,
+                    })
+                }
             }
-        }
-        AlterTableOperation::DropConstraint { name, .. }
-        | AlterTableOperation::DropForeignKey { name, .. } => {
+            Con::Constraint(c) => out.push(SchemaEffect::AddConstraint {
+                table: table.clone(),
+                name: c.name,
+                kind: c.kind,
+                columns: c.columns,
+                references: c.references,
+            }),
+        },
+        AlterTableOperation::DropConstraint {
+            name, if_exists, ..
+        } => out.push(SchemaEffect::DropConstraint {
+            table: table.clone(),
+            name: fold(name),
+            if_exists: *if_exists,
+        }),
+        AlterTableOperation::DropForeignKey { name, .. } => {
             out.push(SchemaEffect::DropConstraint {
                 table: table.clone(),
                 name: fold(name),
+                if_exists: false,
+            })
+        }
+        AlterTableOperation::RenameConstraint { old_name, new_name } => {
+            out.push(SchemaEffect::RenameConstraint {
+                table: table.clone(),
+                from: fold(old_name),
+                to: fold(new_name),
             })
         }
         AlterTableOperation::DropIndex { name } => out.push(SchemaEffect::DropIndex {
@@ -458,11 +671,28 @@ fn alter_op(
                 schema: table.schema.clone(),
                 name: fold(name),
             },
+            table: Some(table.clone()),
+            if_exists: false,
         }),
         AlterTableOperation::DropPrimaryKey { .. } => out.push(SchemaEffect::AlterColumn {
             table: table.clone(),
             column: String::new(),
         }),
+        // Settings of the table that no catalog check depends on.
+        AlterTableOperation::EnableRowLevelSecurity
+        | AlterTableOperation::DisableRowLevelSecurity
+        | AlterTableOperation::ForceRowLevelSecurity
+        | AlterTableOperation::NoForceRowLevelSecurity
+        | AlterTableOperation::EnableTrigger { .. }
+        | AlterTableOperation::DisableTrigger { .. }
+        | AlterTableOperation::OwnerTo { .. }
+        | AlterTableOperation::SetLogged
+        | AlterTableOperation::SetUnlogged
+        | AlterTableOperation::ReplicaIdentity { .. }
+        | AlterTableOperation::ValidateConstraint { .. }
+        | AlterTableOperation::AutoIncrement { .. }
+        | AlterTableOperation::Algorithm { .. }
+        | AlterTableOperation::Lock { .. } => {}
         other => {
             return Err(format!(
                 "ALTER TABLE {} is not understood",

@@ -18,19 +18,26 @@ fn create_alter_index_drop() {
                CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON public.users (\"Email\");\n\
                DROP TABLE IF EXISTS old_stuff, other CASCADE;";
     let e = effects(Some(Dialect::Postgres), sql);
-    assert_eq!(
-        e[0],
-        SchemaEffect::CreateTable {
-            table: q("users"),
-            columns: vec!["id".into(), "Email".into()],
-            constraints: vec!["users_name_chk".into()]
-        }
-    );
+    let SchemaEffect::CreateTable {
+        table,
+        columns,
+        constraints,
+        if_not_exists: false,
+    } = &e[0]
+    else {
+        panic!("{:?}", e[0])
+    };
+    assert_eq!(table, &q("users"));
+    assert_eq!(columns, &["id", "Email"]);
+    assert_eq!(constraints[0].kind, "primary key");
+    assert_eq!(constraints[0].columns, vec!["id"]);
+    assert_eq!(constraints[1].name.as_deref(), Some("users_name_chk"));
     assert_eq!(
         e[1],
         SchemaEffect::AddColumn {
             table: q("users"),
-            column: "age".into()
+            column: "age".into(),
+            if_not_exists: false
         }
     );
     assert_eq!(
@@ -52,13 +59,17 @@ fn create_alter_index_drop() {
                 schema: Some("public".into()),
                 name: "users".into()
             },
-            unique: true
+            unique: true,
+            columns: vec!["Email".into()],
+            if_not_exists: true
         }
     );
     assert_eq!(
         e[4],
         SchemaEffect::DropTable {
-            table: q("old_stuff")
+            table: q("old_stuff"),
+            if_exists: true,
+            cascade: true
         }
     );
     assert_eq!(e.len(), 6);
@@ -72,7 +83,9 @@ fn mysql_keys_change_and_rename() {
         e.contains(&SchemaEffect::CreateIndex {
             index: q("t_id"),
             table: q("t"),
-            unique: false
+            unique: false,
+            columns: vec!["id".into()],
+            if_not_exists: false
         }),
         "{e:?}"
     );
@@ -81,7 +94,11 @@ fn mysql_keys_change_and_rename() {
         from: "old".into(),
         to: "new".into()
     }));
-    assert!(e.contains(&SchemaEffect::DropIndex { index: q("t_id") }));
+    assert!(e.contains(&SchemaEffect::DropIndex {
+        index: q("t_id"),
+        table: Some(q("t")),
+        if_exists: false
+    }));
     assert!(e.contains(&SchemaEffect::RenameTable {
         from: q("t"),
         to: q("t2")
@@ -106,7 +123,8 @@ fn opaque_keeps_file_and_line_and_does_not_hide_later_statements() {
         vec![SchemaEffect::CreateTable {
             table: q("b"),
             columns: vec!["y".into()],
-            constraints: vec![]
+            constraints: vec![],
+            if_not_exists: false
         }]
     );
     assert_eq!(s[4].kind, StatementKind::Data);
@@ -181,14 +199,131 @@ fn schemas_types_views_sequences_functions() {
     );
     assert_eq!(e[1], SchemaEffect::CreateType { name: q("mood") });
     assert_eq!(e[2], SchemaEffect::CreateView { view: q("v") });
-    assert_eq!(e[3], SchemaEffect::CreateSequence { name: q("s") });
+    assert_eq!(
+        e[3],
+        SchemaEffect::CreateSequence {
+            name: q("s"),
+            owned_by: None
+        }
+    );
     assert_eq!(e[4], SchemaEffect::CreateFunction { name: q("f") });
     assert_eq!(
         e[5],
         SchemaEffect::DropObject {
             kind: "view".into(),
-            name: q("v")
+            name: q("v"),
+            if_exists: false,
+            cascade: false
         }
     );
-    assert_eq!(e[6], SchemaEffect::DropIndex { index: q("i") });
+    assert_eq!(
+        e[6],
+        SchemaEffect::RenameIndex {
+            from: q("i"),
+            to: q("j"),
+            table: None
+        }
+    );
+}
+
+#[test]
+fn constraints_carry_columns_and_references() {
+    let sql = "CREATE TABLE orders (id int PRIMARY KEY, user_id int CONSTRAINT orders_user_fk REFERENCES users(id), \
+               a int, b int, CONSTRAINT orders_ab_key UNIQUE (a, b), CONSTRAINT orders_a_chk CHECK (a > b));\n\
+               ALTER TABLE orders ADD CONSTRAINT orders_b_fk FOREIGN KEY (b) REFERENCES public.b (id), \
+               DROP COLUMN IF EXISTS a CASCADE, DROP CONSTRAINT IF EXISTS orders_x, RENAME CONSTRAINT orders_ab_key TO orders_ab_uq;";
+    let e = effects(Some(Dialect::Postgres), sql);
+    let SchemaEffect::CreateTable { constraints, .. } = &e[0] else {
+        panic!("{:?}", e[0])
+    };
+    let fk = constraints
+        .iter()
+        .find(|c| c.name.as_deref() == Some("orders_user_fk"))
+        .unwrap();
+    assert_eq!(
+        (fk.kind.as_str(), fk.columns.clone()),
+        ("foreign key", vec!["user_id".to_string()])
+    );
+    assert_eq!(fk.references, Some(q("users")));
+    let uq = constraints
+        .iter()
+        .find(|c| c.name.as_deref() == Some("orders_ab_key"))
+        .unwrap();
+    assert_eq!(uq.columns, vec!["a", "b"]);
+    let chk = constraints
+        .iter()
+        .find(|c| c.name.as_deref() == Some("orders_a_chk"))
+        .unwrap();
+    assert!(chk.columns.contains(&"a".to_string()) && chk.columns.contains(&"b".to_string()));
+    assert!(
+        matches!(&e[1], SchemaEffect::AddConstraint { kind, columns, references: Some(r), .. }
+        if kind == "foreign key" && columns == &["b"] && r.schema.as_deref() == Some("public"))
+    );
+    assert_eq!(
+        e[2],
+        SchemaEffect::DropColumn {
+            table: q("orders"),
+            column: "a".into(),
+            if_exists: true,
+            cascade: true
+        }
+    );
+    assert!(matches!(
+        &e[3],
+        SchemaEffect::DropConstraint {
+            if_exists: true,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&e[4], SchemaEffect::RenameConstraint { from, to, .. } if from == "orders_ab_key" && to == "orders_ab_uq")
+    );
+}
+
+#[test]
+fn statements_sqlparser_rejects_but_databases_accept() {
+    // SQLite (stash-style): free-form types and IS NOT in a check; AFTER is part of the type.
+    let e = effects(
+        Some(Dialect::Sqlite),
+        "CREATE TABLE folders (id integer primary key, parent_id integer, path varchar[10], CHECK ( id IS NOT parent_id ));\n\
+         ALTER TABLE scenes ADD COLUMN attachment TEXT AFTER description;",
+    );
+    assert!(
+        matches!(&e[0], SchemaEffect::CreateTable { columns, .. } if columns == &["id", "parent_id", "path"])
+    );
+    assert!(matches!(&e[1], SchemaEffect::AddColumn { column, .. } if column == "attachment"));
+    // PostgreSQL: ALTER SEQUENCE … AS BIGINT changes nothing checkable; SET SCHEMA moves.
+    let s = extract(
+        Some(Dialect::Postgres),
+        "m.sql",
+        "ALTER SEQUENCE jobs_id_seq AS BIGINT;\nALTER TABLE jobs SET SCHEMA archive;\nSET search_path TO archive, public;",
+    );
+    assert_eq!(s[0].kind, StatementKind::Ddl);
+    assert!(s[0].effects.is_empty());
+    assert!(
+        matches!(&s[1].effects[0], SchemaEffect::RenameTable { to, .. } if to.schema.as_deref() == Some("archive"))
+    );
+    assert_eq!(s[2].kind, StatementKind::Control);
+    assert_eq!(
+        s[2].effects,
+        vec![SchemaEffect::SetSearchPath {
+            schemas: vec!["archive".into(), "public".into()]
+        }]
+    );
+    // MariaDB: RENAME INDEX, ADD INDEX IF NOT EXISTS, temporary tables never reach the schema.
+    let e = effects(
+        Some(Dialect::Mysql),
+        "ALTER TABLE cats RENAME INDEX a TO b;\nALTER TABLE cats ADD INDEX IF NOT EXISTS cats_x (x, y);\nCREATE TEMPORARY TABLE tmp (x int);",
+    );
+    assert!(matches!(&e[0], SchemaEffect::RenameIndex { table: Some(t), .. } if t.name == "cats"));
+    assert!(
+        matches!(&e[1], SchemaEffect::CreateIndex { if_not_exists: true, columns, .. } if columns == &["x", "y"])
+    );
+    assert_eq!(e.len(), 2);
+    // ALTER TABLE IF EXISTS guards its effects.
+    let e = effects(
+        Some(Dialect::Postgres),
+        "ALTER TABLE IF EXISTS gone ADD COLUMN x int;",
+    );
+    assert!(matches!(&e[0], SchemaEffect::IfTableExists { .. }));
 }
