@@ -8,6 +8,10 @@ mod evidence;
 mod example;
 mod formats;
 mod golang_migrate;
+mod real_patterns;
+mod replay_rules;
+mod replay_rules_names;
+mod rules_support;
 
 #[test]
 fn every_test_file_is_listed() {
