@@ -164,6 +164,19 @@ fn deleted_revision_file_is_found_in_git_and_restamped() {
         .as_str()
         .unwrap()
         .starts_with("Can't locate revision identified by 'c3'"));
+    // One root cause: c3's ancestors are not findings of their own; git says where it came
+    // from and which revision in the files the database descends from. c3's table is drift
+    // from the files' point of view, attributed to c3.
+    assert_eq!(codes(&v), vec!["unknown-tracked", "schema-drift"], "{v}");
+    assert!(finding(&v, "schema-drift")["evidence"]
+        .to_string()
+        .contains("may come from c3"));
+    let evidence = unknown["evidence"].to_string();
+    assert!(
+        evidence.contains("c3 is defined in commit")
+            && evidence.contains("the database descends from b2"),
+        "{evidence}"
+    );
     let (code, md, err) = cli(&[
         "plan",
         &p.path(),

@@ -6,11 +6,12 @@ use clap::Args;
 use migdoctor_db::{Db, DbUrl, Mode};
 use migdoctor_engine::{
     adapters, drift, drift_findings, load_history, read_tracking, read_tree, report_history,
-    EngineError, Playbooks, SiteReport, Snapshot, WalkOptions, SNAPSHOT_FORMAT_VERSION,
+    unknown_ancestry, EngineError, Playbooks, SiteReport, Snapshot, WalkOptions,
+    SNAPSHOT_FORMAT_VERSION,
 };
 use migdoctor_model::{
-    Adapter, ConnectionFacts, Finding, History, LiveSchema, SchemaLookup, Severity, Site,
-    SourceTree, TrackingState,
+    Adapter, ConnectionFacts, Finding, FindingCode, History, LiveSchema, SchemaLookup, Severity,
+    Site, SourceTree, TrackingState,
 };
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -315,10 +316,47 @@ fn build_reports(
             playbooks,
         ));
     }
-    let database = match &lookup {
+    let mut database = match &lookup {
         Some(l) if !reports.is_empty() => drift_findings(&drift(l, &reports)),
         _ => Vec::new(),
     };
+    let unknown: Vec<String> = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.code == FindingCode::UnknownTracked)
+        .flat_map(|f| f.migrations.iter().map(|m| m.to_string()))
+        .collect();
+    if !unknown.is_empty() {
+        for f in database
+            .iter_mut()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            f.evidence.push(format!(
+                "some of these may come from {}, which a tracking table names but no file defines",
+                unknown.join(", ")
+            ));
+        }
+    }
+    // A tracked id no file defines: say from git which known migration the database descends
+    // from (one git lookup per such id; nothing when the project is not a git checkout).
+    for ((adapter, _), report) in project.sites.iter().zip(&mut reports) {
+        for f in report
+            .findings
+            .iter_mut()
+            .filter(|f| f.code == FindingCode::UnknownTracked)
+        {
+            for id in f.migrations.clone() {
+                let lines = unknown_ancestry(
+                    &project.root,
+                    *adapter,
+                    &report.site,
+                    &report.history,
+                    id.as_str(),
+                );
+                f.evidence.extend(lines);
+            }
+        }
+    }
     Ok((reports, database))
 }
 

@@ -8,6 +8,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod ancestry;
 mod apply;
 mod backup;
 mod error;
@@ -19,10 +20,11 @@ mod registry;
 mod tree;
 mod undo;
 
+pub use ancestry::unknown_ancestry;
 pub use apply::{apply, row_difference, ApplyOptions, ApplyReport};
 pub use backup::{append_journal, read_backup, write_backup, Backup};
 pub use error::{EngineError, FaultPoint};
-pub use git::git_locate;
+pub use git::{git_hits, git_locate, GitHit};
 pub use inspect::{
     drift, drift_findings, findings, load_history, read_tracking, read_tracking_at, report_history,
     report_site, SiteReport, Snapshot, SNAPSHOT_FORMAT_VERSION,

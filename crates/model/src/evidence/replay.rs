@@ -572,20 +572,47 @@ impl<'l> Replay<'l> {
 
     fn rename_index(&mut self, from: &QName, to: &QName, table: Option<&QName>, owner: Owner) {
         let old = self.index_ref(from, table);
-        let (schema, tname) = match &old {
-            ObjectKey::Index { schema, table, .. } => (schema.clone(), table.clone()),
+        let (schema, tname, old_name) = match &old {
+            ObjectKey::Index {
+                schema,
+                table,
+                name,
+            } => (schema.clone(), table.clone(), name.clone()),
             _ => unreachable!("index_ref returns index keys"),
         };
+        let new_name = self.fold(&to.name);
         let new = ObjectKey::Index {
-            schema,
-            table: tname,
-            name: self.fold(&to.name),
+            schema: schema.clone(),
+            table: tname.clone(),
+            name: new_name.clone(),
         };
+        // A unique or primary key is backed by an index of its own name: renaming the index
+        // renames the constraint (PostgreSQL, and MySQL's keys).
+        let backing = self
+            .tables
+            .iter()
+            .find(|(t, sim)| {
+                t.0 == schema
+                    && tname.as_ref().is_none_or(|n| *n == t.1)
+                    && sim
+                        .constraints
+                        .get(&old_name)
+                        .is_some_and(|c| matches!(c.kind.as_str(), "unique" | "primary key"))
+            })
+            .map(|(t, _)| t.clone());
+        if let Some(t) = backing {
+            self.rename_constraint_in(&t, &old_name, &new_name, owner);
+        }
         if let Some(idx) = self.indexes.remove(&old) {
             let sim = self.sim(&idx.table);
             sim.indexes.remove(&old);
             sim.indexes.insert(new.clone());
             self.indexes.insert(new.clone(), idx);
+        } else if !self.present.contains_key(&old) && !self.absent.contains_key(&old) {
+            // Only a constraint's index was renamed: the constraint says it all.
+            self.mentioned.insert(old);
+            self.mentioned.insert(new);
+            return;
         }
         self.remove(old, owner);
         self.create(new, owner);
@@ -647,11 +674,27 @@ impl<'l> Replay<'l> {
     fn rename_constraint(&mut self, q: &QName, from: &str, to: &str, owner: Owner) {
         let t = self.table_ref(q);
         let (f, n) = (self.fold(from), self.fold(to));
-        if let Some(c) = self.sim(&t).constraints.remove(&f) {
-            self.sim(&t).constraints.insert(n.clone(), c);
+        let kind = self.sim(&t).constraints.get(&f).map(|c| c.kind.clone());
+        self.rename_constraint_in(&t, &f, &n, owner);
+        if matches!(kind.as_deref(), Some("unique" | "primary key")) {
+            // PostgreSQL renames the index behind it too.
+            let (old, new) = (self.index_key(&t, &f), self.index_key(&t, &n));
+            if let Some(idx) = self.indexes.remove(&old) {
+                self.sim(&t).indexes.remove(&old);
+                self.sim(&t).indexes.insert(new.clone());
+                self.indexes.insert(new.clone(), idx);
+                self.remove(old, owner);
+                self.create(new, owner);
+            }
         }
-        self.remove(Self::constraint_key(&t, &f), owner);
-        self.create(Self::constraint_key(&t, &n), owner);
+    }
+
+    fn rename_constraint_in(&mut self, t: &TKey, f: &str, n: &str, owner: Owner) {
+        if let Some(c) = self.sim(t).constraints.remove(f) {
+            self.sim(t).constraints.insert(n.to_string(), c);
+        }
+        self.remove(Self::constraint_key(t, f), owner);
+        self.create(Self::constraint_key(t, n), owner);
     }
 
     // ---- other objects --------------------------------------------------------------------
