@@ -162,3 +162,116 @@ fn history_problems_become_findings() {
         vec!["version-collision", "invalid-migration-file"]
     );
 }
+
+/// Three migrations each creating one table (t1, t2, t3), and a live schema holding `upto` of
+/// them.
+fn with_tables(upto: usize) -> (History, crate::LiveSchema) {
+    let mut h = history(&[("1", true), ("2", true), ("3", true)]);
+    for (i, m) in h.migrations.iter_mut().enumerate() {
+        if i > 0 {
+            m.parents.push(MigrationId::from(i.to_string().as_str()));
+        }
+        m.statements.push(crate::MigrationStatement {
+            file: format!("{}_m.up.sql", i + 1),
+            line: 1,
+            sql: String::new(),
+            kind: crate::StatementKind::Ddl,
+            effects: vec![crate::SchemaEffect::CreateTable {
+                table: crate::QName::new(format!("t{}", i + 1)),
+                columns: vec![],
+                constraints: vec![],
+                if_not_exists: false,
+            }],
+        });
+    }
+    let mut live = crate::LiveSchema::empty(crate::Dialect::Postgres, "public");
+    for i in 1..=upto {
+        live.tables.push(crate::LiveTable {
+            schema: "public".into(),
+            name: format!("t{i}"),
+            columns: vec![],
+            indexes: vec![],
+            constraints: vec![],
+        });
+    }
+    (h, live)
+}
+
+#[test]
+fn a_row_behind_the_schema_is_one_untracked_applied_finding() {
+    let (h, live) = with_tables(3);
+    let f = diagnose(&h, &tracking(&[(1, false)]), Some(&live));
+    assert_eq!(codes(&f), vec!["untracked-applied"], "{f:?}");
+    assert_eq!(
+        f[0].migrations,
+        vec![MigrationId::from("2"), MigrationId::from("3")]
+    );
+}
+
+#[test]
+fn a_missing_table_over_a_present_schema_is_an_error_and_never_pending() {
+    let (h, live) = with_tables(2);
+    let absent = TrackingState::absent(
+        Framework::GolangMigrate,
+        TrackingLocation::table("schema_migrations"),
+        TrackingKind::Version {
+            version: None,
+            dirty: false,
+        },
+    );
+    let f = diagnose(&h, &absent, Some(&live));
+    assert_eq!(
+        codes(&f),
+        vec!["missing-tracking-table", "pending", "untracked-applied"],
+        "{f:?}"
+    );
+    assert_eq!(f[0].severity, Severity::Error);
+    assert!(
+        f[0].evidence
+            .iter()
+            .any(|e| e.contains("apparent version 2")),
+        "{f:?}"
+    );
+    // Only 3 is pending: the schema proves 1 and 2 ran.
+    assert_eq!(f[1].migrations, vec![MigrationId::from("3")]);
+    assert_eq!(
+        f[2].migrations,
+        vec![MigrationId::from("1"), MigrationId::from("2")]
+    );
+    // Nothing there yet: a new database, not an error.
+    let (h, empty) = with_tables(0);
+    let f = diagnose(&h, &absent, Some(&empty));
+    assert_eq!(codes(&f), vec!["missing-tracking-table", "pending"]);
+    assert_eq!(f[0].severity, Severity::Info);
+}
+
+#[test]
+fn an_unknown_alembic_revision_is_one_finding_not_one_per_ancestor() {
+    let mut h = History::new(Site::new(Framework::Alembic, "alembic"));
+    let (linear, live) = with_tables(3);
+    for (i, mut m) in linear.migrations.into_iter().enumerate() {
+        m.parents = if i == 0 {
+            vec![]
+        } else {
+            vec![MigrationId::from(i.to_string().as_str())]
+        };
+        h.migrations.push(m);
+    }
+    let mut t = TrackingState::absent(
+        Framework::Alembic,
+        TrackingLocation::table("alembic_version"),
+        TrackingKind::Heads,
+    );
+    t.present = true;
+    t.entries.push(TrackedEntry {
+        id: MigrationId::from("30a419ca143e"),
+        dirty: false,
+        row: 0,
+    });
+    let f = diagnose(&h, &t, Some(&live));
+    assert_eq!(codes(&f), vec!["unknown-tracked"], "{f:?}");
+    assert!(f[0]
+        .evidence
+        .iter()
+        .any(|e| e.contains("apparent version 3")));
+}
