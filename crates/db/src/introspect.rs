@@ -103,6 +103,15 @@ impl Db {
             .clone()
             .unwrap_or_else(|| "public".into());
         let mut live = LiveSchema::empty(Dialect::Postgres, default);
+        // Without implicit schemas (pg_catalog, pg_temp): the ones a user put on the path and
+        // that exist, in order.
+        let path = self
+            .catalog(
+                "reading the search path",
+                "SELECT array_to_string(current_schemas(false), chr(31))",
+            )
+            .await?;
+        live.search_path = path.rows.first().map(|r| list(&r[0])).unwrap_or_default();
         let not_ext = |oid: &str, class: &str| {
             format!("NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = {oid} AND d.classid = '{class}'::regclass AND d.deptype = 'e')")
         };
@@ -245,6 +254,7 @@ impl Db {
         let db = self.facts.database.clone();
         let mut live = LiveSchema::empty(Dialect::Mysql, db.clone());
         live.schemas.push(db.clone());
+        live.search_path.push(db.clone());
         let mut tables = Tables::default();
         let rels = self
             .catalog("reading tables", "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
@@ -334,6 +344,7 @@ impl Db {
     async fn sqlite_schema(&mut self) -> Result<LiveSchema, DbError> {
         let mut live = LiveSchema::empty(Dialect::Sqlite, "main");
         live.schemas.push("main".into());
+        live.search_path.push("main".into());
         let main = "main".to_string();
         let mut tables = Tables::default();
         let objs = self
