@@ -736,3 +736,49 @@ fn mysql_keys_of_one_name_stay_apart_and_foreign_key_indexes_are_constraint_back
         ]
     );
 }
+
+#[test]
+fn sqlite_odd_names_and_defaults_read_back_exactly() {
+    let Some(db) = TestDb::create(Dialect::Sqlite) else {
+        return;
+    };
+    // Colons, commas, dashes and non-ASCII letters in names and defaults: SQLite's column
+    // rows come packed, and these must survive the unpacking.
+    db.exec(
+        "CREATE TABLE \"odd:table\" (
+           \"a:b\" text DEFAULT 'x:1,2',
+           untyped,
+           \"größe\" varchar(3) DEFAULT 'ü',
+           n integer DEFAULT -1,
+           z text DEFAULT NULL,
+           k1 int,
+           k2 int NOT NULL,
+           PRIMARY KEY (k2, k1)
+         );",
+    );
+    let live = read_live(&db.url);
+    assert_eq!(
+        live.tables,
+        vec![table(
+            "main",
+            "odd:table",
+            vec![
+                col("a:b", "TEXT", true, Some("'x:1,2'")),
+                col("untyped", "", true, None),
+                col("größe", "varchar(3)", true, Some("'ü'")),
+                col("n", "INTEGER", true, Some("-1")),
+                col("z", "TEXT", true, Some("NULL")),
+                col("k1", "INT", true, None),
+                col("k2", "INT", false, None),
+            ],
+            vec![idx(
+                "sqlite_autoindex_odd:table_1",
+                &["k2", "k1"],
+                true,
+                true
+            )],
+            // Key order, not column order.
+            vec![con("", "primary key", &["k2", "k1"], None)],
+        )]
+    );
+}
