@@ -681,10 +681,12 @@ fn postgres_defaults_expression_columns_and_system_columns_read_as_printed() {
 
 #[test]
 fn mysql_keys_of_one_name_stay_apart_and_foreign_key_indexes_are_constraint_backed() {
-    let Some(db) = TestDb::create(Dialect::Mysql) else {
+    // `other` is declared first so that it is dropped last: MariaDB refuses to drop a
+    // database whose table another database's foreign key still references.
+    let Some(other) = TestDb::create(Dialect::Mysql) else {
         return;
     };
-    let Some(other) = TestDb::create(Dialect::Mysql) else {
+    let Some(db) = TestDb::create(Dialect::Mysql) else {
         return;
     };
     other.exec("CREATE TABLE accounts (id int PRIMARY KEY);");
