@@ -3,6 +3,7 @@
 mod alembic;
 mod apply_faults;
 mod bad_input;
+mod catalog;
 mod cli_flow;
 mod evidence;
 mod example;
