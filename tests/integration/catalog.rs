@@ -287,6 +287,24 @@ fn expected_pg() -> LiveSchema {
     }];
     live.functions = vec![obj(s, "order_count")];
     live.tracking_tables = vec!["public.schema_migrations".into()];
+    with_tracking_table(
+        &mut live,
+        table(
+            s,
+            "schema_migrations",
+            vec![
+                col("version", "bigint", false, None),
+                col("dirty", "boolean", false, None),
+            ],
+            vec![idx("schema_migrations_pkey", &["version"], true, true)],
+            vec![con(
+                "schema_migrations_pkey",
+                "primary key",
+                &["version"],
+                None,
+            )],
+        ),
+    );
     live
 }
 
@@ -405,6 +423,19 @@ fn expected_mysql(s: &str) -> LiveSchema {
     live.views = vec![obj(s, "recent_orders")];
     live.functions = vec![obj(s, "order_count")];
     live.tracking_tables = vec![format!("{s}.schema_migrations")];
+    with_tracking_table(
+        &mut live,
+        table(
+            s,
+            "schema_migrations",
+            vec![
+                col("version", "bigint(20)", false, None),
+                col("dirty", "tinyint(1)", false, None),
+            ],
+            vec![idx("PRIMARY", &["version"], true, true)],
+            vec![con("PRIMARY", "primary key", &["version"], None)],
+        ),
+    );
     live
 }
 
@@ -495,7 +526,31 @@ fn expected_sqlite() -> LiveSchema {
     ];
     live.views = vec![obj(s, "recent_orders")];
     live.tracking_tables = vec!["main.schema_migrations".into()];
+    with_tracking_table(
+        &mut live,
+        table(
+            "main",
+            "schema_migrations",
+            vec![
+                col("version", "uint64", true, None),
+                col("dirty", "bool", true, None),
+            ],
+            vec![],
+            vec![],
+        ),
+    );
     live
+}
+
+/// Adds golang-migrate's table where the catalog lists it: a table named like a tracking table
+/// stays among the tables (only a site of that framework leaves it out).
+fn with_tracking_table(live: &mut LiveSchema, t: migdoctor_model::LiveTable) {
+    let at = live
+        .tables
+        .iter()
+        .position(|x| x.name.to_lowercase() > t.name.to_lowercase())
+        .unwrap_or(live.tables.len());
+    live.tables.insert(at, t);
 }
 
 /// Compares table by table first, so a failure names the table that differs.

@@ -78,23 +78,21 @@ fn constraint_kind(code: &str) -> &'static str {
 
 impl Db {
     /// Returns a snapshot of every non-system schema (PostgreSQL), the connected database
-    /// (MySQL) or the main database (SQLite). Tracking tables of known frameworks are listed in
-    /// `tracking_tables` and kept out of `tables`.
+    /// (MySQL) or the main database (SQLite). Tables named like a known framework's tracking
+    /// table are listed in `tracking_tables` too, but stay in `tables`: a project may own a
+    /// table of that name for its own reasons, and only a site of that framework hides it.
     pub async fn live_schema(&mut self) -> Result<LiveSchema, DbError> {
         let mut live = match &mut self.conn {
             Conn::Pg(conn) => postgres::read_live_schema(conn, &self.url, &self.facts).await?,
             Conn::My(_) => mysql::read_live_schema(self).await?,
             Conn::Lite(_) => sqlite::read_live_schema(self).await?,
         };
-        let (tracking, app): (Vec<LiveTable>, Vec<LiveTable>) = live
+        live.tracking_tables = live
             .tables
-            .into_iter()
-            .partition(|t| is_tracking_table(&t.name));
-        live.tracking_tables = tracking
             .iter()
+            .filter(|t| is_tracking_table(&t.name))
             .map(|t| format!("{}.{}", t.schema, t.name))
             .collect();
-        live.tables = app;
         Ok(live)
     }
 }

@@ -130,7 +130,7 @@ pub struct LiveSchema {
     pub search_path: Vec<String>,
     /// Non-system schemas.
     pub schemas: Vec<String>,
-    /// Application tables (tracking tables of known frameworks left out).
+    /// Tables (tracking tables included).
     pub tables: Vec<LiveTable>,
     /// Views (and materialized views).
     #[serde(default)]
@@ -147,7 +147,8 @@ pub struct LiveSchema {
     /// Functions and procedures, by name.
     #[serde(default)]
     pub functions: Vec<LiveObject>,
-    /// Tracking tables found and left out of `tables`, as `schema.table`.
+    /// Tables named like a known framework's tracking table, as `schema.table` (they stay in
+    /// `tables`; each site leaves out only its own).
     #[serde(default)]
     pub tracking_tables: Vec<String>,
     /// What could not be seen (schemas without privileges, …); lowers confidence.
