@@ -4,6 +4,7 @@ mod alembic;
 mod apply_faults;
 mod bad_input;
 mod cli_flow;
+mod conformance;
 mod evidence;
 mod example;
 mod formats;
