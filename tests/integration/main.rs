@@ -5,6 +5,7 @@ mod apply_faults;
 mod bad_input;
 mod catalog;
 mod cli_flow;
+mod conformance;
 mod evidence;
 mod example;
 mod formats;
