@@ -552,20 +552,40 @@ impl<'l> Replay<'l> {
     fn drop_index(&mut self, index: &QName, table: Option<&QName>, if_exists: bool, owner: Owner) {
         let key = self.index_ref(index, table);
         let known = self.indexes.remove(&key);
-        if if_exists && known.is_none() {
+        let (schema, on, name) = match &key {
+            ObjectKey::Index {
+                schema,
+                table,
+                name,
+            } => (schema.clone(), table.clone(), name.clone()),
+            _ => unreachable!("index_ref returns index keys"),
+        };
+        // MySQL: a unique key or primary key is an index; dropping the index drops it.
+        let key_table = match (&known, on) {
+            (Some(idx), _) => Some(idx.table.clone()),
+            (None, Some(t)) => Some((schema, t)),
+            (None, None) => None,
+        }
+        .filter(|_| self.dialect == Dialect::Mysql);
+        let mut was_key = false;
+        if let Some(t) = &key_table {
+            let is_key = self.tables.get(t).is_some_and(|s| {
+                s.constraints
+                    .get(&name)
+                    .is_some_and(|c| matches!(c.kind.as_str(), "unique" | "primary key"))
+            });
+            if is_key {
+                self.sim(t).constraints.remove(&name);
+                self.remove(Self::constraint_key(t, &name), owner);
+                was_key = true;
+            }
+        }
+        if if_exists && known.is_none() && !was_key {
             self.mentioned.insert(key);
             return;
         }
         if let Some(idx) = known {
             self.sim(&idx.table).indexes.remove(&key);
-            // MySQL: a unique key or primary key is an index; dropping the index drops it.
-            if self.dialect == Dialect::Mysql {
-                if let ObjectKey::Index { name, .. } = &key {
-                    if self.sim(&idx.table).constraints.remove(name).is_some() {
-                        self.forget(&Self::constraint_key(&idx.table, name));
-                    }
-                }
-            }
         }
         self.remove(key, owner);
     }
