@@ -169,6 +169,7 @@ impl Ctx<'_> {
             file: self.file.to_string(),
             line,
             reason,
+            inner: Vec::new(),
         };
         self.push(node, StatementKind::Opaque, vec![effect]);
     }

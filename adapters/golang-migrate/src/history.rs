@@ -197,6 +197,7 @@ fn up_statements(
                 file: path.to_string(),
                 line: 1,
                 reason: format!("file of {size} bytes is too large to read"),
+                inner: Vec::new(),
             }],
         }],
         _ => Vec::new(),

@@ -272,6 +272,12 @@ pub enum SchemaEffect {
         line: usize,
         /// Why it could not be understood.
         reason: String,
+        /// What the statement may do, read from inside it (the DDL statements of a
+        /// PostgreSQL `DO` block, which may run conditionally): never replayed as fact, only
+        /// used to tell which earlier expectations it may overturn. Empty when nothing inside
+        /// could be read.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        inner: Vec<SchemaEffect>,
     },
 }
 

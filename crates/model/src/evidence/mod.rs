@@ -353,7 +353,11 @@ pub fn infer_in(history: &History, lookup: &SchemaLookup<'_>) -> SiteEvidence {
             };
             seq += 1;
             if stmt.kind == StatementKind::Opaque {
-                replay.opaque(&stmt.sql, owner);
+                let inner = stmt.effects.iter().find_map(|e| match e {
+                    SchemaEffect::Opaque { inner, .. } => Some(inner.as_slice()),
+                    _ => None,
+                });
+                replay.opaque(&stmt.sql, inner.unwrap_or_default(), owner);
             }
             for e in &stmt.effects {
                 replay.effect(e, owner);
@@ -402,7 +406,10 @@ pub fn infer_in(history: &History, lookup: &SchemaLookup<'_>) -> SiteEvidence {
             if stmt.kind == StatementKind::Opaque {
                 ev.opaque += 1;
                 for e in &stmt.effects {
-                    if let SchemaEffect::Opaque { file, line, reason } = e {
+                    if let SchemaEffect::Opaque {
+                        file, line, reason, ..
+                    } = e
+                    {
                         ev.opaque_at.push(format!("{file}:{line}: {reason}"));
                     }
                 }
@@ -422,9 +429,9 @@ pub fn infer_in(history: &History, lookup: &SchemaLookup<'_>) -> SiteEvidence {
                 if exists == *want {
                     smet += 1;
                     ev.present.push(text);
-                } else if let Some(later) = replay.shadowed_by(key.name(), *owner) {
+                } else if let Some(later) = replay.overturned_by(key, *want, *owner) {
                     ev.uncertain.push(format!(
-                        "{text}, but {} (not understood) names it and may have changed it",
+                        "{text}, but {} (not understood as a whole) may have changed it",
                         located(later)
                     ));
                 } else {
@@ -450,7 +457,12 @@ pub fn infer_in(history: &History, lookup: &SchemaLookup<'_>) -> SiteEvidence {
     apparent.heads = apparent_heads(history, &ids, &migrations);
     let explained = Explained {
         keys: std::mem::take(&mut replay.mentioned),
-        words: replay.opaque_words.keys().cloned().collect(),
+        words: replay
+            .opaque_words
+            .keys()
+            .chain(replay.may_create.keys())
+            .cloned()
+            .collect(),
         schemas: std::mem::take(&mut replay.schemas),
     };
     SiteEvidence {

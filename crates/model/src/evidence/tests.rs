@@ -137,6 +137,7 @@ fn opaque(line: usize, sql: &str) -> MigrationStatement {
             file: "m.sql".into(),
             line,
             reason: "DO is not understood".into(),
+            inner: Vec::new(),
         }],
     }
 }
@@ -308,6 +309,7 @@ fn opaque_and_case_folding() {
                     file: "m.sql".into(),
                     line: 5,
                     reason: "x".into(),
+                    inner: Vec::new(),
                 }],
             },
         ],
@@ -529,4 +531,48 @@ fn drift_is_judged_across_sites_and_untouched_schemas_are_counted() {
     assert_eq!(drift.unexplained, vec!["table by_hand"]);
     assert_eq!(drift.untouched, vec![("reporting".to_string(), 1)]);
     assert_eq!(drift.unowned_tracking, vec!["django_migrations"]);
+}
+
+#[test]
+fn a_do_block_that_only_reads_a_column_does_not_excuse_its_absence() {
+    // 1 renames c58 to c221; 2's DO block creates an index on c221 (it reads the column, it
+    // does not drop it). With c221 gone, 1 is not fully applied — no excuse.
+    let mut h = simple(vec![
+        vec![
+            create_table("t53", &["id", "c58"]),
+            SchemaEffect::RenameColumn {
+                table: q("t53"),
+                from: "c58".into(),
+                to: "c221".into(),
+            },
+        ],
+        vec![],
+    ]);
+    let mut block = opaque(
+        3,
+        "DO $$ BEGIN EXECUTE 'CREATE INDEX ix_523 ON t53 (c221)'; END $$",
+    );
+    if let SchemaEffect::Opaque { inner, .. } = &mut block.effects[0] {
+        inner.push(create_index("ix_523", "t53", &["c221"]));
+    }
+    h.migrations[1].statements.push(block);
+    let ev = infer(
+        &h,
+        &live(vec![index_on(table("t53", &["id"], &[]), "ix_523", &[])]),
+    );
+    assert_eq!(
+        ev.migrations[0].status,
+        EvidenceStatus::Partial,
+        "{:?}",
+        ev.migrations
+    );
+    assert!(ev.migrations[0].uncertain.is_empty());
+    // The index the block may create is explained, not drift.
+    let l = live(vec![index_on(
+        table("t53", &["id", "c221"], &[]),
+        "ix_523",
+        &[],
+    )]);
+    let drift = database_drift(&SchemaLookup::new(&l), &[&infer(&h, &l).explained], &[]);
+    assert!(drift.unexplained.is_empty(), "{drift:?}");
 }

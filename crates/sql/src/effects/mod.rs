@@ -7,6 +7,7 @@
 
 use crate::split::split_statements;
 
+mod plpgsql;
 mod tolerant;
 use migdoctor_model::{
     ConstraintDef, Dialect, MigrationStatement, QName, SchemaEffect, StatementKind,
@@ -91,6 +92,7 @@ pub fn extract(dialect: Option<Dialect>, file: &str, text: &str) -> Vec<Migratio
                 file: file.to_string(),
                 line,
                 reason,
+                inner: Vec::new(),
             }],
         };
         if let Some(what) = chunk.unterminated {
@@ -147,7 +149,20 @@ pub fn extract(dialect: Option<Dialect>, file: &str, text: &str) -> Vec<Migratio
                 kind: StatementKind::Ddl,
                 effects,
             }),
-            Err(reason) => out.push(opaque(reason, sql)),
+            Err(reason) => {
+                let mut st = opaque(reason, sql);
+                if first == "DO"
+                    && dialect != Some(Dialect::Mysql)
+                    && dialect != Some(Dialect::Sqlite)
+                {
+                    if let (Some(inner), Some(SchemaEffect::Opaque { inner: slot, .. })) =
+                        (plpgsql::do_block_effects(raw), st.effects.first_mut())
+                    {
+                        *slot = inner;
+                    }
+                }
+                out.push(st);
+            }
         }
     }
     out
