@@ -128,6 +128,7 @@ measure() {
     done | sort -n | awk '{t[NR]=$1; m[NR]=$2} END {mid=int((NR+1)/2); printf "%.4f %d\n", t[mid] / 1e6, m[mid]}'
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 find "$REPO" -name '*.py' >/dev/null # warm the page cache for both sides
 say "scan"
 md_scan=$(measure md_scan "$TMP" "$BIN" scan "$REPO" --format json --fail-on never --color never)
@@ -154,7 +155,7 @@ report_row() { # label, against, md "t kb", other "t kb", mode, target value, pe
 }
 
 echo
-echo "Monorepo: $nfiles files ($npy .py), database $counts; seed $SEED, scale $SCALE, median of $RUNS run(s), $(nproc) cores."
+echo "Monorepo: $nfiles files ($npy .py), database $counts; seed $SEED, scale $SCALE, median of $RUNS run(s), $(nproc) cores, load average $load_before before and $(cut -d' ' -f1-3 /proc/loadavg) after the timings."
 echo
 echo "| migdoctor | time | peak | against | time | peak | ratio | target | met |"
 echo "|---|---|---|---|---|---|---|---|---|"
