@@ -169,6 +169,7 @@ class Schema:
         self.names = names  # shared set of every relation/constraint name ever used
         self.tables = {}  # name -> Table, visible on the main line
         self.counter = 0
+        self.fk_style = "drizzle" if prefix == "web_" else "postgres"
 
     def take(self, name):
         name = ident(name)
@@ -228,8 +229,7 @@ class Schema:
         fks = []
         if fk_pool and rng.random() < 0.45:
             for target in rng.sample(fk_pool, min(len(fk_pool), rng.choice((1, 1, 1, 2)))):
-                base = target.name[len(self.prefix):]
-                cname = base.rstrip("s") + "_id" if not base.endswith("ss") else base + "_id"
+                cname = singular(target.name[len(self.prefix):]) + "_id"
                 if cname in t.cols:
                     cname = f"{cname}_{len(t.cols)}"
                 t.cols[cname] = Col(cname, "bigint" if target.seq is None else "int", kind="fk", target=target)
@@ -238,8 +238,11 @@ class Schema:
             c = self.new_col(t)
             t.cols[c.name] = c
         for cname in fks:
-            con = self.fresh(ident(f"{t.name}_{cname}_fkey"))
             target = t.cols[cname].target
+            if self.fk_style == "drizzle":
+                con = self.fresh(ident(f"{t.name}_{cname}_{target.name}_id_fk"))
+            else:
+                con = self.fresh(ident(f"{t.name}_{cname}_fkey"))
             t.fks[con] = (cname, target)
         if rng.random() < 0.25:
             cands = [c for c in t.data_cols() if c.typ in UNIQUE_OK]
@@ -549,13 +552,15 @@ class OpGen:
         if len(tables) < 2:
             return None
         t, target = rng.sample(tables, 2)
-        base = target.name[len(self.s.prefix):]
-        cname = base.rstrip("s") + "_id"
+        cname = singular(target.name[len(self.s.prefix):]) + "_id"
         if cname in t.cols:
             return None
         c = Col(cname, "bigint" if target.seq is None else "int", kind="fk", target=target)
         t.cols[cname] = c
-        name = self.s.fresh(ident(f"fk_{t.name}_{cname}"))
+        if self.s.fk_style == "drizzle":
+            name = self.s.fresh(ident(f"{t.name}_{cname}_{target.name}_id_fk"))
+        else:
+            name = self.s.fresh(ident(f"fk_{t.name}_{cname}"))
         t.fks[name] = (cname, target)
         target.incoming += 1
         return {"op": "add_fk", "table": t, "col": c, "name": name, "target": target}
@@ -1023,7 +1028,8 @@ def gen_alembic(out, base, rng, names, n_revs, n_merges, url, t0):
     def add(down, ops, msg):
         # rendered now: tables and columns are renamed by later revisions
         nonlocal when
-        when += dt.timedelta(minutes=rng.randint(20, 60 * 24 * 2))
+        when += dt.timedelta(minutes=rng.randint(20, 60 * 24 * 2), seconds=rng.randint(0, 59),
+                             microseconds=rng.randint(0, 999999))
         rid = rev_id()
         up_lines, down_lines, pg = [], [], False
         for op in ops:
