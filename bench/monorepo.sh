@@ -88,11 +88,11 @@ if [ "$have" != "$STAMP $URL" ]; then
     "$PY" bench/gen_monorepo.py "$REPO" --seed "$SEED" --scale "$SCALE" --db "$URL" --no-build
 fi
 db_stamp=$(psql -At "$PG_BASE/postgres" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DBNAME'")
+DB_READY=1 # from here on the database is ours to drop at the end (unless KEEP_DB=1)
 if [ "$db_stamp" != "$STAMP" ]; then
     say "building the database $DBNAME by running the migrations"
     "$PY" bench/gen_monorepo.py "$REPO" --seed "$SEED" --scale "$SCALE" --db "$URL" --build-only --recreate-db --drizzle "$DRIZZLE"
 fi
-DB_READY=1
 ALEMBIC_PROJECT="$REPO/$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["alembic"]["root"])' "$REPO/.bench-manifest.json")"
 # migdoctor takes the URL that alembic.ini writes down; "without a database" therefore runs in a
 # copy of the Alembic project whose alembic.ini has no sqlalchemy.url (alembic heads never connects)
