@@ -1028,7 +1028,7 @@ def gen_alembic(out, base, rng, names, n_revs, n_merges, url, t0):
     def add(down, ops, msg):
         # rendered now: tables and columns are renamed by later revisions
         nonlocal when
-        when += dt.timedelta(minutes=rng.randint(20, 60 * 24 * 2), seconds=rng.randint(0, 59),
+        when += dt.timedelta(minutes=rng.randint(20, 60 * 24), seconds=rng.randint(0, 59),
                              microseconds=rng.randint(0, 999999))
         rid = rev_id()
         up_lines, down_lines, pg = [], [], False
@@ -1128,7 +1128,7 @@ def gen_golang(out, base, rng, names, n_versions, url, t0):
     when = t0
     versions = []
     for i in range(n_versions):
-        when += dt.timedelta(seconds=rng.randint(600, 3600 * 30))
+        when += dt.timedelta(seconds=rng.randint(600, 3600 * 12))
         v = int(when.strftime("%Y%m%d%H%M%S"))
         ops = [gen.choose()]
         if ops[0]["op"] == "create_table":
@@ -1188,7 +1188,7 @@ def gen_drizzle(out, base, rng, names, n_entries, url, t0):
     when_ms = int(t0.timestamp() * 1000)
     prev = "00000000-0000-0000-0000-000000000000"
     for idx in range(n_entries):
-        when_ms += rng.randint(600_000, 3 * 86_400_000)
+        when_ms += rng.randint(600_000, 2 * 86_400_000)
         n = rng.randint(3, 8) if idx == 0 else rng.choice((1, 1, 1, 2, 2, 3))
         stmts = []
         for _ in range(n):
