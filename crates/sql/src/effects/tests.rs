@@ -1,4 +1,5 @@
 use super::*;
+use migdoctor_model::QName;
 
 fn effects(d: Option<Dialect>, sql: &str) -> Vec<SchemaEffect> {
     extract(d, "m.sql", sql)
