@@ -4,6 +4,7 @@ mod alembic;
 mod apply_faults;
 mod bad_input;
 mod catalog;
+mod catalog_expected;
 mod cli_flow;
 mod conformance;
 mod evidence;
