@@ -49,13 +49,8 @@ SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME FROM inform
 SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_NAME;
 SQL
 
-measure() { # name, command… → "name seconds kb" of the median run (by time) on stdout
-    local name=$1; shift
-    for _ in $(seq 1 "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; exit 1; }
-        cat "$TMP/time"
-    done | sort -n | awk -v n="$name" '{t[NR]=$1; m[NR]=$2} END {mid=int((NR+1)/2); printf "%s %.3f %d\n", n, t[mid], m[mid]}'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 mkdir -p "$TMP/empty"
 cd "$TMP/empty"

@@ -27,13 +27,8 @@ fi
 counts=$(psql -At "$BASE/$DB" -c "SELECT count(*) FILTER (WHERE relkind = 'r'), count(*) FILTER (WHERE relkind = 'i') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'app\_%'")
 echo "schema: tables|indexes = $counts" >&2
 
-measure() { # name, command… → "seconds kb" per run on stdout
-    local name=$1; shift
-    for _ in $(seq 1 "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; exit 1; }
-        cat "$TMP/time"
-    done | sort -n | awk -v n="$name" '{t[NR]=$1; m[NR]=$2} END {mid=int((NR+1)/2); printf "%s %.3f %d\n", n, t[mid], m[mid]}'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 mkdir -p "$TMP/empty"
 cd "$TMP/empty"

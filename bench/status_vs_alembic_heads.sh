@@ -15,13 +15,8 @@ cargo build --release -q -p migdoctor
 BIN=$PWD/target/release/migdoctor
 python3 bench/gen_alembic.py "$TMP/project" "$N"
 
-measure() {
-    local name=$1; shift
-    for _ in $(seq 1 "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; exit 1; }
-        cat "$TMP/time"
-    done | sort -n | awk -v n="$name" '{t[NR]=$1; m[NR]=$2} END {mid=int((NR+1)/2); printf "%s %.3f %d\n", n, t[mid], m[mid]}'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 cd "$TMP/project"
 md=$(measure migdoctor "$BIN" status . --format json --fail-on never)

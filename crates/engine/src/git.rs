@@ -4,15 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    git_bytes(root, args).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 fn git_bytes(root: &Path, args: &[&str]) -> Option<Vec<u8>> {

@@ -290,6 +290,12 @@ impl History {
         out
     }
 
+    /// Returns the heads joined by spaces (`None` for an empty history), as reports show them.
+    pub fn heads_label(&self) -> Option<String> {
+        let heads: Vec<String> = self.heads().iter().map(|h| h.to_string()).collect();
+        (!heads.is_empty()).then(|| heads.join(" "))
+    }
+
     /// Returns a topological order (parents before children), stable with respect to declared
     /// order; migrations caught in cycles are left out (see [`History::cycles`]).
     pub fn order(&self) -> Vec<MigrationId> {

@@ -54,15 +54,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ScanArgs) -> anyhow::Result<i32> {
             origin: site.origin.clone(),
             migrations: history.migrations.len(),
             // The head(s) the framework would migrate to, not the last file by name.
-            newest: Some(
-                history
-                    .heads()
-                    .iter()
-                    .map(|h| h.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-            .filter(|h| !h.is_empty()),
+            newest: history.heads_label(),
             problems: history.problems.len(),
             tracking_table: site.config.get("migrations_table").cloned(),
             database_url: site.config.get("database_url").map(|u| redact(u)),

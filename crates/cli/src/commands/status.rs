@@ -80,15 +80,7 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                 r.site.root.clone()
             },
             declared: r.history.migrations.len(),
-            newest: Some(
-                r.history
-                    .heads()
-                    .iter()
-                    .map(|h| h.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-            .filter(|h| !h.is_empty()),
+            newest: r.history.heads_label(),
             tracking_table: r.tracking.as_ref().map(|t| t.location.to_string()),
             applied,
             dirty,

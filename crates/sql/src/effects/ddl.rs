@@ -15,14 +15,17 @@ fn fold(id: &Ident) -> String {
     }
 }
 
-fn qname(name: &ObjectName) -> QName {
-    let parts: Vec<String> = name
-        .0
+/// Returns the folded parts of a dotted name.
+fn parts(name: &ObjectName) -> Vec<String> {
+    name.0
         .iter()
         .filter_map(|p| p.as_ident())
         .map(fold)
-        .collect();
-    match parts.as_slice() {
+        .collect()
+}
+
+fn qname(name: &ObjectName) -> QName {
+    match parts(name).as_slice() {
         [] => QName::new(""),
         [one] => QName::new(one.clone()),
         [.., schema, last] => QName {
@@ -323,13 +326,7 @@ pub(super) fn effects_of(stmt: &Statement) -> Result<Vec<SchemaEffect>, String> 
 
 /// Returns the table of an `OWNED BY [schema.]table.column` name (`NONE` owns nothing).
 fn owner_table(name: &ObjectName) -> Option<QName> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident())
-        .map(fold)
-        .collect();
-    match parts.as_slice() {
+    match parts(name).as_slice() {
         [table, _column] => Some(QName::new(table.clone())),
         [schema, table, _column] => Some(QName {
             schema: Some(schema.clone()),

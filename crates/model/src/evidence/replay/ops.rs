@@ -286,14 +286,7 @@ impl Replay<'_> {
     ) {
         let key = self.index_ref(index, table);
         let known = self.indexes.remove(&key);
-        let (schema, on, name) = match &key {
-            ObjectKey::Index {
-                schema,
-                table,
-                name,
-            } => (schema.clone(), table.clone(), name.clone()),
-            _ => unreachable!("index_ref returns index keys"),
-        };
+        let (schema, on, name) = index_parts(&key);
         // MySQL: a unique key or primary key is an index; dropping the index drops it.
         let key_table = match (&known, on) {
             (Some(idx), _) => Some(idx.table.clone()),
@@ -332,14 +325,7 @@ impl Replay<'_> {
         owner: Owner,
     ) {
         let old = self.index_ref(from, table);
-        let (schema, tname, old_name) = match &old {
-            ObjectKey::Index {
-                schema,
-                table,
-                name,
-            } => (schema.clone(), table.clone(), name.clone()),
-            _ => unreachable!("index_ref returns index keys"),
-        };
+        let (schema, tname, old_name) = index_parts(&old);
         let new_name = self.fold(&to.name);
         let new = ObjectKey::Index {
             schema: schema.clone(),
@@ -510,5 +496,17 @@ impl Replay<'_> {
             self.sim(&t).sequences.insert(seq.clone());
             self.sequence_owner.insert(seq, t);
         }
+    }
+}
+
+/// Returns the schema, table (MySQL) and name of an index key.
+fn index_parts(key: &ObjectKey) -> (String, Option<String>, String) {
+    match key {
+        ObjectKey::Index {
+            schema,
+            table,
+            name,
+        } => (schema.clone(), table.clone(), name.clone()),
+        _ => unreachable!("index_ref returns index keys"),
     }
 }
