@@ -111,12 +111,9 @@ fn finish_site(tree: &SourceTree, mut site: Site) -> Site {
 pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     let mut sites: BTreeMap<String, Site> = BTreeMap::new();
     for path in tree.paths() {
-        if is_skipped(path) {
-            continue;
-        }
         let name = path.rsplit('/').next().unwrap_or(path);
         // Only configuration files are read here (a monorepo's other files never are).
-        if !(name.ends_with(".ini") || name == "pyproject.toml") {
+        if !(name.ends_with(".ini") || name == "pyproject.toml") || is_skipped(path) {
             continue;
         }
         let Some(text) = tree.bytes(path).and_then(|b| std::str::from_utf8(b).ok()) else {
@@ -215,7 +212,7 @@ pub(crate) fn detect(tree: &SourceTree) -> Vec<Site> {
     // An Alembic folder without a config file it can be found by: env.py beside versions/.
     let roots: Vec<String> = sites.values().map(|s| s.root.clone()).collect();
     for path in tree.paths() {
-        if is_skipped(path) || !(path == "env.py" || path.ends_with("/env.py")) {
+        if !(path == "env.py" || path.ends_with("/env.py")) || is_skipped(path) {
             continue;
         }
         let dir = parent_dir(path).to_string();

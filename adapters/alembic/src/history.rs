@@ -1,6 +1,6 @@
 //! Reading Alembic revision files with a real Python parser.
 
-use crate::identifiers::{facts_from_tokens, identifier_source, module_prefix};
+use crate::identifiers::{facts_from_lines, facts_from_tokens, identifier_source, module_prefix};
 use crate::ops::upgrade_statements;
 use crate::pyast::{line_of, str_list};
 use migdoctor_model::{
@@ -103,7 +103,7 @@ fn read_revision(path: &str, text: &str, effects: bool, dialect: Option<Dialect>
         text
     } else {
         reduced = identifier_source(module_prefix(text));
-        if let Some(facts) = facts_from_tokens(&reduced) {
+        if let Some(facts) = facts_from_lines(&reduced).or_else(|| facts_from_tokens(&reduced)) {
             return Ok((facts, Vec::new()));
         }
         &reduced

@@ -50,10 +50,25 @@ impl Adapter for Alembic {
 
     fn wants(&self, path: &str) -> bool {
         // alembic.ini (or any .ini naming a script_location), pyproject.toml, env.py and the
-        // revision files, which may sit in any folder a version location names.
-        [".ini", ".py", ".pyc", ".pyo", "pyproject.toml"]
-            .iter()
-            .any(|s| path.ends_with(s))
+        // revision files of the default layout (`<script_location>/versions/`); revisions in
+        // other version locations are listed through `folders` once the config is read.
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let in_versions = dir == "versions" || dir.ends_with("/versions");
+        name.ends_with(".ini")
+            || name == "pyproject.toml"
+            || name == "env.py"
+            || (in_versions && [".py", ".pyc", ".pyo"].iter().any(|s| name.ends_with(s)))
+    }
+
+    fn folders(&self, site: &Site) -> Vec<(String, bool)> {
+        let recursive = site
+            .config
+            .get("recursive_version_locations")
+            .is_some_and(|v| v == "true");
+        history::locations(site)
+            .into_iter()
+            .map(|l| (l, recursive))
+            .collect()
     }
 
     fn detect(&self, tree: &SourceTree) -> Vec<Site> {

@@ -6,17 +6,18 @@ use migdoctor_model::{
 };
 use std::collections::BTreeMap;
 
-/// Returns nothing; a file name split the way golang-migrate's `source/parse.go` does.
+/// A file name split the way golang-migrate's `source/parse.go` does (borrowing from the
+/// name: this runs for every file of a monorepo).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedName {
+pub struct ParsedName<'a> {
     /// Version (`uint` in Go; 64 bits here).
     pub version: u64,
     /// Identifier (title) between `_` and the direction.
-    pub title: String,
+    pub title: &'a str,
     /// `true` for `.up.`, `false` for `.down.`.
     pub up: bool,
     /// Extension after the direction (may be empty).
-    pub ext: String,
+    pub ext: &'a str,
 }
 
 /// Returns the parsed name, or why a name that looks like a migration does not parse, or
@@ -24,7 +25,7 @@ pub struct ParsedName {
 ///
 /// golang-migrate's regex is `^([0-9]+)_(.*)\.(down|up)\.(.*)$` (source/parse.go): the title
 /// is greedy, so the *last* `.up.`/`.down.` decides, and the extension may be empty.
-pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
+pub fn parse_file_name(name: &str) -> Result<Option<ParsedName<'_>>, String> {
     let digits = name.bytes().take_while(u8::is_ascii_digit).count();
     if digits > 0 && name.as_bytes().get(digits) == Some(&b'_') {
         let rest = &name[digits + 1..];
@@ -50,18 +51,17 @@ pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
             }
             return Ok(Some(ParsedName {
                 version,
-                title: rest[..pos].to_string(),
+                title: &rest[..pos],
                 up,
-                ext: rest[pos + len..].to_string(),
+                ext: &rest[pos + len..],
             }));
         }
     }
-    let lower = name.to_ascii_lowercase();
-    let has_direction = lower.contains(".up.")
-        || lower.contains(".down.")
-        || lower.ends_with(".up")
-        || lower.ends_with(".down");
-    let numbered_sql = digits > 0 && lower.ends_with(".sql");
+    // No allocation here: this runs for every file name of a monorepo.
+    let has_direction = [".up.", ".down."].iter().any(|p| contains_ci(name, p))
+        || ends_with_ci(name, ".up")
+        || ends_with_ci(name, ".down");
+    let numbered_sql = digits > 0 && ends_with_ci(name, ".sql");
     if !(has_direction || numbered_sql) {
         return Ok(None);
     }
@@ -77,25 +77,41 @@ pub fn parse_file_name(name: &str) -> Result<Option<ParsedName>, String> {
     Err(reason.to_string())
 }
 
+fn contains_ci(name: &str, pat: &str) -> bool {
+    name.as_bytes()
+        .windows(pat.len())
+        .any(|w| w.eq_ignore_ascii_case(pat.as_bytes()))
+}
+
+fn ends_with_ci(name: &str, pat: &str) -> bool {
+    name.len() >= pat.len()
+        && name.as_bytes()[name.len() - pat.len()..].eq_ignore_ascii_case(pat.as_bytes())
+}
+
 pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterError> {
     let mut history = History::new(site.clone());
     let dialect = site.dialect_hint();
     // scan and status need the versions only: the files are not read at all.
     let effects = site.config.get("effects").map(String::as_str) != Some("skip");
     // version -> (title, up files, down files)
-    let mut found: BTreeMap<u64, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut found: BTreeMap<u64, (&str, Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let skip = if site.root.is_empty() {
+        0
+    } else {
+        site.root.len() + 1
+    };
     for path in tree.files_in(&site.root) {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = &path[skip..];
         match parse_file_name(name) {
             Ok(Some(parsed)) => {
                 let entry = found
                     .entry(parsed.version)
-                    .or_insert_with(|| (parsed.title.clone(), Vec::new(), Vec::new()));
+                    .or_insert_with(|| (parsed.title, Vec::new(), Vec::new()));
                 if parsed.up {
-                    entry.0.clone_from(&parsed.title);
-                    entry.1.push(path.to_string());
+                    entry.0 = parsed.title;
+                    entry.1.push(path);
                 } else {
-                    entry.2.push(path.to_string());
+                    entry.2.push(path);
                 }
             }
             Ok(None) => {}
@@ -108,7 +124,7 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
     if effects {
         let ups: Vec<&str> = found
             .values()
-            .flat_map(|(_, ups, _)| ups.first().map(String::as_str))
+            .flat_map(|(_, ups, _)| ups.first().copied())
             .collect();
         tree.prefetch(&ups);
         for up in &ups {
@@ -116,16 +132,21 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
         }
     }
     // Parsing 10,000 files dominates: spread it over the cores, keep version order.
-    let bodies: Vec<(Vec<MigrationStatement>, Vec<HistoryProblem>)> = {
-        let ups: Vec<Option<&String>> = found.values().map(|(_, ups, _)| ups.first()).collect();
+    let bodies: Vec<(Vec<MigrationStatement>, Vec<HistoryProblem>)> = if effects {
+        let ups: Vec<Option<&str>> = found
+            .values()
+            .map(|(_, ups, _)| ups.first().copied())
+            .collect();
         migdoctor_model::par_map(&ups, |up| {
             let mut problems = Vec::new();
             let statements = match up {
-                Some(up) if effects => up_statements(tree, up, dialect, &mut problems),
-                _ => Vec::new(),
+                Some(up) => up_statements(tree, up, dialect, &mut problems),
+                None => Vec::new(),
             };
             (statements, problems)
         })
+    } else {
+        (0..found.len()).map(|_| Default::default()).collect()
     };
     let mut previous: Option<MigrationId> = None;
     for ((version, (title, ups, downs)), (statements, problems)) in found.into_iter().zip(bodies) {
@@ -136,14 +157,18 @@ pub(crate) fn load_history(tree: &SourceTree, site: &Site) -> Result<History, Ad
             if files.len() > 1 {
                 history.problems.push(HistoryProblem::Collision {
                     id: id.clone(),
-                    files: files.clone(),
+                    files: files.iter().map(|f| f.to_string()).collect(),
                 });
             }
         }
         let mut m = Migration::new(id.0.clone(), title);
         m.statements = statements;
         history.problems.extend(problems);
-        m.files = ups.iter().chain(downs.iter()).cloned().collect();
+        m.files = ups
+            .iter()
+            .chain(downs.iter())
+            .map(|f| f.to_string())
+            .collect();
         m.has_down = !downs.is_empty();
         if let Some(p) = previous.take() {
             m.parents.push(p);
@@ -209,7 +234,7 @@ mod tests {
     use super::*;
     use migdoctor_model::Framework;
 
-    fn parsed(name: &str) -> ParsedName {
+    fn parsed(name: &str) -> ParsedName<'_> {
         parse_file_name(name).unwrap().unwrap()
     }
 
@@ -217,12 +242,12 @@ mod tests {
     fn names_parse_like_the_go_regex() {
         let p = parsed("20240101120000_add_users.up.sql");
         assert_eq!(
-            (p.version, p.title.as_str(), p.up, p.ext.as_str()),
+            (p.version, p.title, p.up, p.ext),
             (20240101120000, "add_users", true, "sql")
         );
         // greedy title: the last direction marker wins
         let p = parsed("1_a.up.b.down.sql");
-        assert_eq!((p.title.as_str(), p.up), ("a.up.b", false));
+        assert_eq!((p.title, p.up), ("a.up.b", false));
         // empty title and empty extension both match
         assert_eq!(parsed("7_.up.").ext, "");
         assert_eq!(parsed("000001_x.down.cql").version, 1);

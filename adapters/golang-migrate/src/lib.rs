@@ -50,8 +50,16 @@ impl Adapter for GolangMigrate {
     fn wants(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
         // A migration, or a lookalike the folder check reports (`parse_file_name` is Ok(None)
-        // only for names that are clearly not migrations).
-        detect::is_config_file(path) || !matches!(parse_file_name(name), Ok(None))
+        // only for names that are clearly not migrations). Most names of a monorepo start
+        // with a letter and have no ".up"/".down": they are turned away before parsing.
+        let maybe = name.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            || name.match_indices('.').any(|(i, _)| {
+                let rest = &name.as_bytes()[i + 1..];
+                rest.len() >= 2
+                    && (rest[..2].eq_ignore_ascii_case(b"up")
+                        || (rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"down")))
+            });
+        (maybe && !matches!(parse_file_name(name), Ok(None))) || detect::is_config_file(path)
     }
 
     fn detect(&self, tree: &SourceTree) -> Vec<Site> {

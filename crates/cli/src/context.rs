@@ -5,8 +5,8 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use migdoctor_db::{Db, DbUrl, Mode};
 use migdoctor_engine::{
-    adapters, drift, drift_findings, load_history, read_tracking, read_tree, report_history,
-    unknown_ancestry, EngineError, Playbooks, SiteReport, Snapshot, WalkOptions,
+    adapters, add_folders, drift, drift_findings, load_history, read_tracking, read_tree,
+    report_history, unknown_ancestry, EngineError, Playbooks, SiteReport, Snapshot, WalkOptions,
     SNAPSHOT_FORMAT_VERSION,
 };
 use migdoctor_model::{
@@ -145,7 +145,7 @@ fn selected_adapters(global: &GlobalArgs) -> Vec<&'static dyn Adapter> {
 pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Result<Project> {
     let chosen = selected_adapters(global);
     let wants = |p: &str| chosen.iter().any(|a| a.wants(p));
-    let tree = read_tree(
+    let mut tree = read_tree(
         path,
         &wants,
         WalkOptions {
@@ -153,9 +153,23 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
         },
     )
     .with_context(|| format!("reading project {}", path.display()))?;
+    // Each adapter looks at the tree on a thread of its own.
+    let detected: Vec<(&'static dyn Adapter, Vec<Site>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = chosen
+            .iter()
+            .map(|a| {
+                let tree = &tree;
+                s.spawn(move || (*a, a.detect(tree)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("detection panicked"))
+            .collect()
+    });
     let mut sites = Vec::new();
-    for adapter in chosen {
-        for mut site in adapter.detect(&tree) {
+    for (adapter, found) in detected {
+        for mut site in found {
             if let Some(only) = &global.site {
                 if site.root != only.trim_end_matches('/').trim_start_matches("./") {
                     continue;
@@ -188,6 +202,9 @@ pub fn load_project(path: &Path, global: &GlobalArgs, url: Option<&DbUrl>) -> Re
             );
         }
     }
+    // What a site's configuration points at outside the walk's paths.
+    let folders: Vec<(String, bool)> = sites.iter().flat_map(|(a, s)| a.folders(s)).collect();
+    add_folders(&mut tree, path, &folders);
     Ok(Project {
         root: path.to_path_buf(),
         tree: Arc::new(tree),

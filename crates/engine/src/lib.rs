@@ -32,5 +32,5 @@ pub use inspect::{
 pub use planner::{plan, recommend, state_vars, PlanInput, Recommended};
 pub use playbook::{fill, Param, Playbook, Playbooks, StepTemplate, EMBEDDED};
 pub use registry::{adapter_for, adapters};
-pub use tree::{read_tree, WalkOptions, MAX_FILE_BYTES, SKIPPED_DIRS};
+pub use tree::{add_folders, read_tree, WalkOptions, MAX_FILE_BYTES, SKIPPED_DIRS};
 pub use undo::undo;

@@ -93,6 +93,7 @@ pub enum AdapterError {
 /// Implementer's checklist:
 /// - `wants` names the files the adapter may read (by name or folder shape), so the walk of
 ///   a monorepo keeps only those paths; `detect` and `load_history` read only what they use.
+/// - `folders` names the folders a site's configuration points at, outside what `wants` keeps.
 /// - `detect` finds every site in the tree, including the table name and database URL the
 ///   project itself configures; it never fails, it skips what it does not recognise.
 /// - `load_history` reports bad files as [`crate::HistoryProblem`]s where the framework would
@@ -114,6 +115,14 @@ pub trait Adapter: Send + Sync {
 
     /// Returns every site of this framework in the tree.
     fn detect(&self, tree: &SourceTree) -> Vec<Site>;
+
+    /// Returns the folders (project-relative, and whether to include their subfolders) whose
+    /// files `site` needs although `wants` did not keep them, because only the site's
+    /// configuration says where they are (Alembic's `version_locations`). The engine lists
+    /// them before `load_history`.
+    fn folders(&self, _site: &Site) -> Vec<(String, bool)> {
+        Vec::new()
+    }
 
     /// Returns the declared history of one site.
     fn load_history(&self, tree: &SourceTree, site: &Site) -> Result<History, AdapterError>;

@@ -72,6 +72,11 @@ impl SourceTree {
         );
     }
 
+    /// Adds `path` (read on first use, like the walk's paths) unless the tree lists it already.
+    pub fn add_lazy(&mut self, path: String) {
+        self.files.entry(path).or_default();
+    }
+
     /// Returns the file at `path`, reading it on first use.
     pub fn get(&self, path: &str) -> Option<&SourceFile> {
         let cell = self.files.get(path)?;
