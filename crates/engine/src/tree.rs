@@ -45,19 +45,41 @@ impl FileLoader for DiskLoader {
 }
 
 /// Returns the file's bytes, or `TooLarge` past [`MAX_FILE_BYTES`], reading at most one byte
-/// more than the limit (in one or two reads: the buffer is sized from the file's length).
+/// more than the limit. A migration file is small: one `read` into a 16 KiB buffer usually
+/// takes all of it (a short read of a regular file is its end), so most files cost three
+/// system calls.
 fn read_limited(path: &Path) -> SourceFile {
     use std::io::Read;
-    let file = match std::fs::File::open(path) {
+    const FIRST: usize = 16 * 1024;
+    let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return SourceFile::Unreadable(e.to_string()),
     };
-    let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if hint > MAX_FILE_BYTES {
-        return SourceFile::TooLarge(hint);
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; FIRST]);
     }
-    let mut bytes = Vec::with_capacity(hint as usize + 1);
-    match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+    let first = SCRATCH.with(|scratch| {
+        let mut buf = scratch.borrow_mut();
+        loop {
+            match file.read(&mut buf[..]) {
+                Ok(n) => break Ok(buf[..n].to_vec()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            }
+        }
+    });
+    let mut bytes = match first {
+        Ok(b) => b,
+        Err(e) => return SourceFile::Unreadable(e.to_string()),
+    };
+    let n = bytes.len();
+    if n < FIRST {
+        return SourceFile::Bytes(bytes);
+    }
+    match file
+        .take(MAX_FILE_BYTES + 1 - n as u64)
+        .read_to_end(&mut bytes)
+    {
         Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => {
             let size = std::fs::metadata(path)
                 .map(|m| m.len())
