@@ -62,6 +62,18 @@ fn tracking(rows: &[(i64, bool)]) -> TrackingState {
     t
 }
 
+/// golang-migrate's table, not there.
+fn absent_table() -> TrackingState {
+    TrackingState::absent(
+        Framework::GolangMigrate,
+        TrackingLocation::table("schema_migrations"),
+        TrackingKind::Version {
+            version: None,
+            dirty: false,
+        },
+    )
+}
+
 fn codes(f: &[Finding]) -> Vec<&str> {
     f.iter().map(|f| f.code.as_str()).collect()
 }
@@ -116,14 +128,7 @@ fn versions_compare_numerically() {
 #[test]
 fn missing_table_duplicates_and_missing_down() {
     let h = history(&[("1", false), ("2", true)]);
-    let absent = TrackingState::absent(
-        Framework::GolangMigrate,
-        TrackingLocation::table("schema_migrations"),
-        TrackingKind::Version {
-            version: None,
-            dirty: false,
-        },
-    );
+    let absent = absent_table();
     assert_eq!(
         codes(&diagnose(&h, &absent, None)),
         vec!["missing-down", "missing-tracking-table", "pending"]
@@ -211,14 +216,7 @@ fn a_row_behind_the_schema_is_one_untracked_applied_finding() {
 #[test]
 fn a_missing_table_over_a_present_schema_is_an_error_and_never_pending() {
     let (h, live) = with_tables(2);
-    let absent = TrackingState::absent(
-        Framework::GolangMigrate,
-        TrackingLocation::table("schema_migrations"),
-        TrackingKind::Version {
-            version: None,
-            dirty: false,
-        },
-    );
+    let absent = absent_table();
     let f = diagnose(&h, &absent, Some(&live));
     assert_eq!(
         codes(&f),

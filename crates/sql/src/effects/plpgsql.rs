@@ -26,19 +26,23 @@ fn body(raw: &str) -> Option<String> {
         let end = inner.find(tag)?;
         return Some(inner[..end].to_string());
     }
-    let s = rest.strip_prefix('\'')?;
+    unquote(rest).map(|(text, _)| text)
+}
+
+/// Returns the text of the single-quoted literal `s` starts with (`''` is one quote) and what
+/// follows it.
+fn unquote(s: &str) -> Option<(String, &str)> {
+    let q = s.strip_prefix('\'')?;
     let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            if chars.peek() == Some(&'\'') {
-                chars.next();
-                out.push('\'');
-            } else {
-                return Some(out);
-            }
-        } else {
+    let mut chars = q.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\'' {
             out.push(c);
+        } else if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+            chars.next();
+            out.push('\'');
+        } else {
+            return Some((out, &q[i + 1..]));
         }
     }
     None
@@ -104,22 +108,9 @@ fn execute_literal(s: &str) -> Option<String> {
         return None;
     }
     let lit = rest[7..].trim();
-    if let Some(q) = lit.strip_prefix('\'') {
-        let mut out = String::new();
-        let mut chars = q.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\'' {
-                if chars.peek() == Some(&'\'') {
-                    chars.next();
-                    out.push('\'');
-                    continue;
-                }
-                let tail: String = chars.collect();
-                return tail.trim().is_empty().then_some(out);
-            }
-            out.push(c);
-        }
-        return None;
+    if lit.starts_with('\'') {
+        let (text, tail) = unquote(lit)?;
+        return tail.trim().is_empty().then_some(text);
     }
     if lit.starts_with('$') {
         return body(&format!("do {lit}"));
