@@ -324,8 +324,10 @@ fn build_reports(
 ) -> Result<(Vec<SiteReport>, Vec<Finding>)> {
     let lookup = live.map(SchemaLookup::new);
     let mut reports = Vec::new();
-    for (((_, site), history), tracking) in project.sites.iter().zip(histories).zip(tracking) {
+    for (((adapter, site), history), tracking) in project.sites.iter().zip(histories).zip(tracking)
+    {
         reports.push(report_history(
+            *adapter,
             site,
             history?,
             tracking,

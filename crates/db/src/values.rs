@@ -29,6 +29,14 @@ pub(crate) fn pg_value(row: &PgRow, i: usize) -> Decoded {
             Value::Text(row.try_get(i).map_err(err)?)
         }
         "BYTEA" => Value::Bytes(row.try_get(i).map_err(err)?),
+        "TIMESTAMPTZ" => Value::Timestamp(utc_text(row.try_get(i).map_err(err)?)),
+        "TIMESTAMP" => Value::Timestamp(naive_text(row.try_get(i).map_err(err)?)),
+        "DATE" => Value::Timestamp(
+            row.try_get::<chrono::NaiveDate, _>(i)
+                .map_err(err)?
+                .to_string(),
+        ),
+        // NUMERIC, UUID, JSON, intervals…: their text form, read through a cast by the query.
         other => return Err(format!("type {other} is not supported yet")),
     })
 }
@@ -51,6 +59,13 @@ pub(crate) fn mysql_value(row: &MySqlRow, i: usize) -> Decoded {
                 .unwrap_or_else(|_| Value::Text(v.to_string()))
         }
         "FLOAT" | "DOUBLE" => Value::Float(row.try_get_unchecked(i).map_err(err)?),
+        // The binary protocol sends dates as packed fields, not text.
+        "DATETIME" | "TIMESTAMP" => Value::Timestamp(naive_text(row.try_get(i).map_err(err)?)),
+        "DATE" => Value::Timestamp(
+            row.try_get::<chrono::NaiveDate, _>(i)
+                .map_err(err)?
+                .to_string(),
+        ),
         "BINARY" | "VARBINARY" | "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
             let bytes: Vec<u8> = row.try_get_unchecked(i).map_err(err)?;
             Value::Bytes(bytes)
@@ -88,10 +103,51 @@ pub(crate) fn sqlite_value(row: &SqliteRow, i: usize) -> Decoded {
     })
 }
 
+/// Returns a timestamp with time zone as `YYYY-MM-DD HH:MM:SS[.ffffff]+00:00`.
+fn utc_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{}+00:00", naive_text(t.naive_utc()))
+}
+
+/// Returns a timestamp without time zone as `YYYY-MM-DD HH:MM:SS[.ffffff]` (microseconds only
+/// when there are some, as the databases print them).
+fn naive_text(t: chrono::NaiveDateTime) -> String {
+    if t.and_utc().timestamp_subsec_micros() == 0 {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    }
+}
+
+/// Returns nothing; a [`Value::Timestamp`] parsed back into the type it names, for binding.
+pub(crate) enum TimeParam {
+    Utc(chrono::DateTime<chrono::Utc>),
+    Naive(chrono::NaiveDateTime),
+    Date(chrono::NaiveDate),
+    /// Text no timestamp format reads (bound as text; the database says what is wrong).
+    Text(String),
+}
+
+/// Returns the bindable form of a timestamp's text.
+pub(crate) fn time_param(text: &str) -> TimeParam {
+    use chrono::{NaiveDate, NaiveDateTime};
+    if let Some(naive) = text.strip_suffix("+00:00") {
+        if let Ok(t) = NaiveDateTime::parse_from_str(naive, "%Y-%m-%d %H:%M:%S%.f") {
+            return TimeParam::Utc(t.and_utc());
+        }
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f") {
+        return TimeParam::Naive(t);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return TimeParam::Date(d);
+    }
+    TimeParam::Text(text.to_string())
+}
+
 /// Returns a catalog cell as text ("" for NULL; bytes decoded lossily).
 pub(crate) fn cell_text(v: &Value) -> String {
     match v {
-        Value::Text(s) => s.clone(),
+        Value::Text(s) | Value::Timestamp(s) => s.clone(),
         Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
         Value::Null => String::new(),
         Value::Int(i) => i.to_string(),
@@ -153,6 +209,12 @@ macro_rules! bind_params {
                 migdoctor_model::Value::Float(f) => q.bind(*f),
                 migdoctor_model::Value::Text(s) => q.bind(s.clone()),
                 migdoctor_model::Value::Bytes(b) => q.bind(b.clone()),
+                migdoctor_model::Value::Timestamp(t) => match $crate::values::time_param(t) {
+                    $crate::values::TimeParam::Utc(t) => q.bind(t),
+                    $crate::values::TimeParam::Naive(t) => q.bind(t),
+                    $crate::values::TimeParam::Date(d) => q.bind(d),
+                    $crate::values::TimeParam::Text(s) => q.bind(s),
+                },
             };
         }
         q

@@ -79,6 +79,7 @@ pub async fn read_tracking_at(
 /// Returns the findings for a site (from its evidence, when the live schema was read), each
 /// with the playbooks that address it.
 pub fn findings(
+    adapter: &dyn Adapter,
     history: &History,
     tracking: Option<&TrackingState>,
     evidence: Option<&SiteEvidence>,
@@ -88,6 +89,7 @@ pub fn findings(
         Some(t) => diagnose_with_evidence(history, t, evidence),
         None => diagnose_files(history),
     };
+    out.extend(adapter.findings(history, tracking));
     for f in &mut out {
         if let Some(fw) = f.framework {
             f.playbooks = playbooks.for_finding(f.code, fw);
@@ -107,19 +109,32 @@ pub fn report_site(
     playbooks: &Playbooks,
 ) -> Result<SiteReport, EngineError> {
     let history = load_history(adapter, tree, site)?;
-    Ok(report_history(site, history, tracking, live, playbooks))
+    Ok(report_history(
+        adapter, site, history, tracking, live, playbooks,
+    ))
 }
 
-/// Returns the report of one site whose history is already loaded.
+/// Returns the report of one site whose history is already loaded (the adapter first settles
+/// history and tracking state to each other, see [`Adapter::settle`]).
 pub fn report_history(
+    adapter: &dyn Adapter,
     site: &Site,
-    history: History,
-    tracking: Option<TrackingState>,
+    mut history: History,
+    mut tracking: Option<TrackingState>,
     live: Option<&SchemaLookup<'_>>,
     playbooks: &Playbooks,
 ) -> SiteReport {
+    if let Some(t) = tracking.as_mut() {
+        adapter.settle(&mut history, t);
+    }
     let evidence = live.map(|l| infer_in(&history, l));
-    let findings = findings(&history, tracking.as_ref(), evidence.as_ref(), playbooks);
+    let findings = findings(
+        adapter,
+        &history,
+        tracking.as_ref(),
+        evidence.as_ref(),
+        playbooks,
+    );
     SiteReport {
         site: site.clone(),
         history,

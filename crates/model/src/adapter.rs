@@ -1,6 +1,6 @@
 use crate::{
-    Action, Dialect, Framework, History, Rows, Site, SourceTree, Sql, TableShape, TrackingLocation,
-    TrackingState,
+    Action, Dialect, Finding, Framework, History, Rows, Site, SourceTree, Sql, TableShape,
+    TrackingLocation, TrackingState,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -160,4 +160,17 @@ pub trait Adapter: Send + Sync {
 
     /// Returns the framework's own lock for this table, if it has one.
     fn lock_key(&self, facts: &ConnectionFacts, at: &TrackingLocation) -> Option<LockKey>;
+
+    /// Returns nothing; fits the decoded tracking state to the declared history where the
+    /// framework's own loader does so before deciding what is applied: Drizzle names rows by
+    /// hash and `when`, not by tag; Django counts a squash as applied once every migration it
+    /// replaces is recorded. Called once both are known, before any diagnosis. Default: nothing.
+    fn settle(&self, _history: &mut History, _tracking: &mut TrackingState) {}
+
+    /// Returns the findings only this framework's rules give (Django's per-app leaf nodes,
+    /// Drizzle's skipped entries), added to the common diagnosis. `tracking` is `None` when no
+    /// database was read. Default: none.
+    fn findings(&self, _history: &History, _tracking: Option<&TrackingState>) -> Vec<Finding> {
+        Vec::new()
+    }
 }

@@ -75,6 +75,10 @@ pub enum Value {
     Text(String),
     /// Raw bytes.
     Bytes(Vec<u8>),
+    /// A date or time, as `YYYY-MM-DD HH:MM:SS[.ffffff]` (a timestamp without time zone),
+    /// the same followed by `+00:00` (with time zone, in UTC), or `YYYY-MM-DD` (a date).
+    /// Kept as text so nothing is lost; bound back with the type the text names.
+    Timestamp(String),
 }
 
 impl Value {
@@ -90,6 +94,7 @@ impl Value {
                 let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
                 format!("x'{hex}'")
             }
+            Value::Timestamp(t) => format!("'{t}'"),
         }
     }
 }

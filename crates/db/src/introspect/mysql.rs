@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 /// Returns a cell as text, taking it out of the row ("" for NULL; bytes decoded lossily).
 fn take(v: &mut Value) -> String {
     match std::mem::replace(v, Value::Null) {
-        Value::Text(s) => s,
+        Value::Text(s) | Value::Timestamp(s) => s,
         Value::Bytes(b) => String::from_utf8(b)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Value::Null => String::new(),

@@ -1,6 +1,7 @@
 //! Pure diagnosis: files + tracking table → findings.
 
 mod heads;
+mod ledger;
 mod proof;
 #[cfg(test)]
 mod tests;
@@ -12,6 +13,7 @@ use crate::{
     TrackingKind, TrackingState,
 };
 use heads::diagnose_heads;
+use ledger::diagnose_ledger;
 use proof::evidence_findings;
 use version::diagnose_version;
 
@@ -242,7 +244,7 @@ fn tracking_findings(
             diagnose_version(history, tracking, version.as_ref(), *dirty, out)
         }
         TrackingKind::Heads => diagnose_heads(history, tracking, out),
-        TrackingKind::Ledger => {}
+        TrackingKind::Ledger => diagnose_ledger(history, tracking, out),
     }
 }
 
@@ -264,6 +266,19 @@ pub(super) fn pending(history: &History, site: &str, from: usize) -> Finding {
         ),
     )
     .migrations(ids)
+}
+
+/// Returns the migrations not yet applied, in the order the framework would run them
+/// (parents first, declared order otherwise).
+pub(super) fn pending_ids(
+    history: &History,
+    is_applied: impl Fn(&MigrationId) -> bool,
+) -> Vec<MigrationId> {
+    history
+        .order()
+        .into_iter()
+        .filter(|id| !is_applied(id))
+        .collect()
 }
 
 /// Returns the ordering of two version ids: numerically when both are numbers, else textually.

@@ -273,3 +273,58 @@ fn an_unknown_alembic_revision_is_one_finding_not_one_per_ancestor() {
         .iter()
         .any(|e| e.contains("apparent version 3")));
 }
+
+fn ledger(ids: &[&str]) -> TrackingState {
+    let mut t = TrackingState::absent(
+        Framework::Django,
+        TrackingLocation::table("django_migrations"),
+        TrackingKind::Ledger,
+    );
+    t.present = true;
+    t.entries = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| TrackedEntry {
+            id: MigrationId::from(*id),
+            dirty: false,
+            row: i,
+        })
+        .collect();
+    t
+}
+
+#[test]
+fn ledger_reports_duplicates_unknown_rows_inconsistency_and_pending() {
+    let mut h = History::new(Site::new(Framework::Django, "."));
+    h.migrations
+        .push(Migration::new("shop.0001_initial", "0001_initial"));
+    h.migrations
+        .push(Migration::new("shop.0002_price", "0002_price").with_parents(["shop.0001_initial"]));
+    h.migrations
+        .push(Migration::new("shop.0003_tax", "0003_tax").with_parents(["shop.0002_price"]));
+    let t = ledger(&[
+        "shop.0001_initial",
+        "shop.0003_tax",
+        "shop.0001_initial",
+        "old.0001_gone",
+    ]);
+    let f = diagnose(&h, &t, None);
+    let codes: Vec<FindingCode> = f.iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        vec![
+            FindingCode::DuplicateRows,
+            FindingCode::UnknownTracked,
+            FindingCode::InconsistentHistory,
+            FindingCode::Pending
+        ],
+        "{f:#?}"
+    );
+    assert_eq!(f[0].evidence, vec!["django_migrations rows 1, 3"]);
+    assert_eq!(f[1].severity, Severity::Info);
+    assert_eq!(
+        f[2].message,
+        "Migration shop.0003_tax is applied before its dependency shop.0002_price on database 'default'"
+    );
+    assert_eq!(f[3].migrations, vec![MigrationId::from("shop.0002_price")]);
+}
