@@ -1,0 +1,1 @@
+//! Django's contrib apps and their migrations (filled in by the contrib work).

@@ -1,0 +1,1 @@
+//! Django's generated identifiers (filled in by the names work).
