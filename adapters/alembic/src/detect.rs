@@ -2,7 +2,7 @@
 //! `pyproject.toml` `[tool.alembic]`, and `env.py` settings that move the tracking table.
 
 use crate::ini::Ini;
-use crate::pyast::str_value;
+use migdoctor_pyast::str_value;
 use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, SourceTree};
 use rustpython_parser::ast::{self, Expr, Stmt};
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 
 use crate::identifiers::{facts_from_lines, facts_from_tokens, identifier_source, module_prefix};
 use crate::ops::upgrade_statements;
-use crate::pyast::{line_of, str_list};
+use migdoctor_pyast::{line_of, str_list};
 use migdoctor_model::{
     AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId, Site, SourceFile,
     SourceTree,

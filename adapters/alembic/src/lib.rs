@@ -24,7 +24,6 @@ mod identifiers;
 mod ini;
 mod merge;
 mod ops;
-mod pyast;
 mod render;
 mod tracking;
 

@@ -128,6 +128,11 @@ pub struct History {
     pub migrations: Vec<Migration>,
     /// Problems found while reading the files.
     pub problems: Vec<HistoryProblem>,
+    /// Migrations a squash replaces, kept aside: the framework uses either the squash or them,
+    /// depending on what is recorded (Django); the adapter's `settle` swaps them in when the
+    /// tracking table says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<Migration>,
 }
 
 impl History {
@@ -137,6 +142,7 @@ impl History {
             site,
             migrations: Vec::new(),
             problems: Vec::new(),
+            replaced: Vec::new(),
         }
     }
 

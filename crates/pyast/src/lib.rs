@@ -1,4 +1,6 @@
-//! Small helpers over the Python AST (rustpython-parser).
+//! Small helpers over the Python AST (rustpython-parser), shared by the adapters of Python
+//! frameworks (Alembic, Django): literals, attribute names, call arguments, lines.
+#![warn(missing_docs)]
 
 use rustpython_parser::ast::{self, Constant, Expr, Ranged};
 
