@@ -1,6 +1,6 @@
 //! Turning a playbook into a reviewable plan. Never writes.
 
-use crate::playbook::{fill, step_action, Playbook, Playbooks};
+use crate::playbook::{fill, step_actions, Playbook, Playbooks};
 use crate::EngineError;
 use migdoctor_model::{
     Action, Adapter, Choice, Confidence, ConnectionFacts, Dialect, EvidenceStatus, Finding,
@@ -113,7 +113,92 @@ pub fn state_vars(
     if let Some(last) = history.migrations.last() {
         vars.insert("newest_version".into(), last.id.to_string());
     }
+    if tracking.kind == TrackingKind::Ledger {
+        ledger_vars(history, tracking, evidence, &mut vars);
+    }
     vars
+}
+
+/// Returns nothing; adds the variables of tables with one row per applied migration: what the
+/// schema proves applied (in run order), what of it is not recorded, what is recorded without
+/// its effects, dependencies missing under recorded migrations, and duplicate rows (JSON row
+/// matches, the first row of each migration kept).
+fn ledger_vars(
+    history: &History,
+    tracking: &TrackingState,
+    evidence: Option<&SiteEvidence>,
+    vars: &mut BTreeMap<String, String>,
+) {
+    let tracked: std::collections::HashSet<&MigrationId> =
+        tracking.entries.iter().map(|e| &e.id).collect();
+    let join = |ids: Vec<&MigrationId>| {
+        let v: Vec<&str> = ids.iter().map(|m| m.as_str()).collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    if let Some(ev) = evidence.filter(|e| e.apparent.confidence >= Confidence::Medium) {
+        let applied = history.ancestors_inclusive(&ev.apparent.heads);
+        let in_order: Vec<&MigrationId> = history
+            .migrations
+            .iter()
+            .map(|m| &m.id)
+            .filter(|id| applied.contains(*id))
+            .collect();
+        vars.insert("apparent_applied".into(), join(in_order.clone()));
+        vars.insert(
+            "untracked_applied".into(),
+            join(in_order.into_iter().filter(|id| !tracked.contains(id)).collect()),
+        );
+        let absent: Vec<&MigrationId> = history
+            .migrations
+            .iter()
+            .rev()
+            .map(|m| &m.id)
+            .filter(|id| tracked.contains(id))
+            .filter(|id| ev.get(id).is_some_and(|e| e.status == EvidenceStatus::Absent))
+            .collect();
+        vars.insert("tracked_not_applied".into(), join(absent));
+    }
+    let mut missing: Vec<&MigrationId> = Vec::new();
+    for m in history.migrations.iter().filter(|m| tracked.contains(&m.id)) {
+        for p in m.parents.iter().chain(&m.depends_on) {
+            if history.get(p).is_some() && !tracked.contains(p) && !missing.contains(&p) {
+                missing.push(p);
+            }
+        }
+    }
+    // Record dependencies in run order, so each lands after its own dependencies.
+    let order: Vec<&MigrationId> = history
+        .migrations
+        .iter()
+        .map(|m| &m.id)
+        .filter(|id| missing.contains(id))
+        .collect();
+    vars.insert("missing_dependencies".into(), join(order));
+    let mut seen = std::collections::HashSet::new();
+    let mut dups: Vec<Vec<(String, migdoctor_model::Value)>> = Vec::new();
+    for e in &tracking.entries {
+        if !seen.insert(&e.id) {
+            if let Some(row) = tracking.raw.rows.get(e.row) {
+                dups.push(
+                    tracking
+                        .raw
+                        .columns
+                        .iter()
+                        .cloned()
+                        .zip(row.iter().cloned())
+                        .collect(),
+                );
+            }
+        }
+    }
+    vars.insert(
+        "duplicate_rows".into(),
+        serde_json::to_string(&dups).unwrap_or_default(),
+    );
 }
 
 /// Returns the evidence lines a plan shows, and, for a migration that ran part-way, the
@@ -292,12 +377,14 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
 
     let mut actions = Vec::new();
     for step in &pb.steps {
-        let action = step_action(step, &vars).map_err(|reason| EngineError::Playbook {
+        let step_list = step_actions(step, &vars).map_err(|reason| EngineError::Playbook {
             file: pb.source.clone(),
             reason,
         })?;
-        check_action(&action, input.history, &choices, &vars)?;
-        actions.push(action);
+        for action in step_list {
+            check_action(&action, input.history, &choices, &vars)?;
+            actions.push(action);
+        }
     }
     let dialect = input.facts.dialect;
     let at = &t.location;

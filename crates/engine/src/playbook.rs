@@ -9,6 +9,26 @@ use std::path::Path;
 /// Returns nothing; the playbooks built into the binary, as (path, text).
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "django/fake.toml",
+        include_str!("../../../playbooks/django/fake.toml"),
+    ),
+    (
+        "django/unfake.toml",
+        include_str!("../../../playbooks/django/unfake.toml"),
+    ),
+    (
+        "django/dedupe.toml",
+        include_str!("../../../playbooks/django/dedupe.toml"),
+    ),
+    (
+        "django/rebuild-tracking.toml",
+        include_str!("../../../playbooks/django/rebuild-tracking.toml"),
+    ),
+    (
+        "django/fix-inconsistent.toml",
+        include_str!("../../../playbooks/django/fix-inconsistent.toml"),
+    ),
+    (
         "alembic/stamp.toml",
         include_str!("../../../playbooks/alembic/stamp.toml"),
     ),
@@ -195,7 +215,7 @@ impl Playbook {
             vars.insert((*v).to_string(), "0".into());
         }
         for step in &self.steps {
-            step_action(step, &vars).map_err(&bad)?;
+            step_actions(step, &vars).map_err(&bad)?;
             for v in step.version.iter().chain(step.heads.iter()) {
                 let filled = fill(v, &vars);
                 if filled.contains('{') {
@@ -218,7 +238,49 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "apparent_heads",
     "current_heads",
     "unknown_revision",
+    "apparent_applied",
+    "untracked_applied",
+    "tracked_not_applied",
+    "missing_dependencies",
+    "duplicate_rows",
 ];
+
+/// Returns the actions of one templated step (a `mark-applied` / `mark-unapplied` step names
+/// one migration or several, separated by spaces or commas, in the order they are recorded),
+/// or why it is invalid.
+pub fn step_actions(
+    step: &StepTemplate,
+    vars: &BTreeMap<String, String>,
+) -> Result<Vec<Action>, String> {
+    match step.action.as_str() {
+        "mark-applied" | "mark-unapplied" => {
+            let raw = step
+                .version
+                .as_ref()
+                .map(|v| fill(v, vars))
+                .ok_or_else(|| format!("{} needs version", step.action))?;
+            Ok(raw
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|v| !v.is_empty() && *v != "none")
+                .map(|v| {
+                    let id = MigrationId(v.to_string());
+                    if step.action == "mark-applied" {
+                        Action::MarkApplied { id }
+                    } else {
+                        Action::MarkUnapplied { id }
+                    }
+                })
+                .collect())
+        }
+        "delete-duplicates" => Ok(vec![Action::DeleteRows {
+            rows: vars
+                .get("duplicate_rows")
+                .map(|j| serde_json::from_str(j).unwrap_or_default())
+                .unwrap_or_default(),
+        }]),
+        _ => step_action(step, vars).map(|a| vec![a]),
+    }
+}
 
 /// Returns the action for one templated step, or why it is invalid.
 pub fn step_action(step: &StepTemplate, vars: &BTreeMap<String, String>) -> Result<Action, String> {

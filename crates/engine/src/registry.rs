@@ -7,6 +7,8 @@ pub fn adapters() -> Vec<&'static dyn Adapter> {
     vec![
         #[cfg(feature = "adapter-alembic")]
         &migdoctor_adapter_alembic::Alembic,
+        #[cfg(feature = "adapter-django")]
+        &migdoctor_adapter_django::Django,
         #[cfg(feature = "adapter-golang-migrate")]
         &migdoctor_adapter_golang_migrate::GolangMigrate,
     ]

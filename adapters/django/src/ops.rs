@@ -1,0 +1,698 @@
+//! Schema effects of Django operations, with the names Django really uses: a project state
+//! (model → table, fields → columns) is carried through the migrations in run order, and every
+//! generated index and constraint name comes from [`crate::names`].
+
+use crate::history::Node;
+use crate::names::{self, FieldFacts};
+use crate::parse::{FieldDef, Op};
+use migdoctor_model::{
+    Dialect, Migration, MigrationStatement, QName, SchemaEffect, StatementKind,
+};
+use std::collections::HashMap;
+
+/// Returns nothing; one model as far as the schema cares.
+#[derive(Clone, Debug)]
+struct Model {
+    table: String,
+    explicit_table: bool,
+    fields: Vec<(String, FieldDef)>,
+    unique_together: Vec<Vec<String>>,
+    index_together: Vec<Vec<String>>,
+    creates_nothing: bool,
+}
+
+/// Returns nothing; the project state between migrations.
+#[derive(Clone, Debug)]
+pub struct State {
+    dialect: Dialect,
+    models: HashMap<(String, String), Model>,
+    user_model: (String, String),
+}
+
+impl State {
+    /// Returns an empty state for a database of dialect `d`.
+    pub fn new(d: Dialect) -> State {
+        State {
+            dialect: d,
+            models: HashMap::new(),
+            user_model: ("auth".into(), "user".into()),
+        }
+    }
+
+    /// Returns the state with `AUTH_USER_MODEL` set (`app.Model`).
+    pub fn with_user_model(mut self, model: &str) -> State {
+        if let Some((a, m)) = model.split_once('.') {
+            self.user_model = (a.to_string(), m.to_ascii_lowercase());
+        }
+        self
+    }
+
+    fn default_table(&self, app: &str, model: &str) -> String {
+        names::truncate_name(
+            &format!("{app}_{}", model.to_ascii_lowercase()),
+            names::max_name_length(self.dialect),
+            4,
+        )
+    }
+
+    /// Returns (app, model) a reference names, seen from `app`.
+    fn resolve(&self, app: &str, to: &str) -> (String, String) {
+        if to == "@user" {
+            return self.user_model.clone();
+        }
+        match to.split_once('.') {
+            Some((a, m)) => (a.to_string(), m.to_ascii_lowercase()),
+            None => (app.to_string(), to.to_ascii_lowercase()),
+        }
+    }
+
+    fn table_of(&self, key: &(String, String)) -> String {
+        self.models
+            .get(key)
+            .map(|m| m.table.clone())
+            .unwrap_or_else(|| self.default_table(&key.0, &key.1))
+    }
+
+    /// Returns the column a field of `key` is stored in (`to_field`, else the primary key).
+    fn column_of(&self, key: &(String, String), field: Option<&str>) -> String {
+        let Some(m) = self.models.get(key) else {
+            return field.unwrap_or("id").to_string();
+        };
+        let found = match field {
+            Some(f) => m.fields.iter().find(|(n, _)| n == f),
+            None => m.fields.iter().find(|(_, d)| d.primary_key),
+        };
+        match found {
+            Some((n, d)) => column(n, d),
+            None => field.unwrap_or("id").to_string(),
+        }
+    }
+}
+
+fn is_fk(f: &FieldDef) -> bool {
+    matches!(f.class.as_str(), "ForeignKey" | "OneToOneField" | "ParentalKey")
+}
+
+fn is_m2m(f: &FieldDef) -> bool {
+    f.class == "ManyToManyField" || f.class == "ParentalManyToManyField"
+}
+
+fn column(name: &str, f: &FieldDef) -> String {
+    match &f.db_column {
+        Some(c) => c.clone(),
+        None if is_fk(f) => format!("{name}_id"),
+        None => name.to_string(),
+    }
+}
+
+/// Returns nothing; fills in the statements of every migration, in order.
+pub(crate) fn effects_in_order(
+    state: &mut State,
+    migrations: &mut [Migration],
+    nodes: &HashMap<String, &Node>,
+) {
+    for m in migrations.iter_mut() {
+        let Some(node) = nodes.get(m.id.as_str()) else {
+            continue;
+        };
+        if let Some(c) = &node.contrib {
+            let effects = crate::contrib::effects(c, state.dialect);
+            for e in &effects {
+                if let SchemaEffect::CreateTable { table, .. } = e {
+                    // Contrib tables follow the default naming; keep them known for FKs.
+                    let key = (
+                        c.app.to_string(),
+                        table.name.trim_start_matches(&format!("{}_", c.app)).to_string(),
+                    );
+                    state.models.entry(key).or_insert(Model {
+                        table: table.name.clone(),
+                        explicit_table: false,
+                        fields: Vec::new(),
+                        unique_together: Vec::new(),
+                        index_together: Vec::new(),
+                        creates_nothing: false,
+                    });
+                }
+            }
+            m.statements.push(MigrationStatement {
+                file: format!("django.contrib.{}.migrations.{}", c.app, c.name),
+                line: 1,
+                sql: format!("django.contrib.{} migration {}", c.app, c.name),
+                kind: StatementKind::Ddl,
+                effects,
+            });
+            continue;
+        }
+        let file = node.file.clone().unwrap_or_default();
+        for (line, op) in &node.parsed.operations {
+            let effects = op_effects(state, &node.app, op, &file, *line);
+            m.statements.push(MigrationStatement {
+                file: file.clone(),
+                line: *line,
+                sql: describe(op),
+                kind: if matches!(op, Op::Opaque(_)) {
+                    StatementKind::Opaque
+                } else {
+                    StatementKind::Ddl
+                },
+                effects,
+            });
+        }
+    }
+}
+
+fn describe(op: &Op) -> String {
+    let text = format!("{op:?}");
+    let name = text.split(['(', ' ', '{']).next().unwrap_or("operation");
+    match op {
+        Op::CreateModel { name: model, .. } => format!("CreateModel {model}"),
+        Op::AddField(m, f, _) | Op::RemoveField(m, f) | Op::AlterField(m, f, _) => {
+            format!("{name} {m}.{f}")
+        }
+        Op::RunSql(sql) => sql.clone(),
+        Op::Opaque(reason) => reason.clone(),
+        _ => name.to_string(),
+    }
+}
+
+fn q(t: &str) -> QName {
+    QName::new(t)
+}
+
+/// Returns the indexes and constraints Django makes for one field.
+fn field_objects(state: &State, app: &str, table: &str, name: &str, f: &FieldDef, create: bool) -> Vec<SchemaEffect> {
+    let target = f.to.as_ref().filter(|_| is_fk(f) && f.db_constraint).map(|to| {
+        let key = state.resolve(app, to);
+        (state.table_of(&key), state.column_of(&key, f.to_field.as_deref()))
+    });
+    let col = column(name, f);
+    let db_index = f
+        .db_index
+        .unwrap_or(is_fk(f) || f.class == "SlugField");
+    names::field_objects(
+        state.dialect,
+        &FieldFacts {
+            table,
+            column: &col,
+            internal_type: &f.class,
+            primary_key: f.primary_key,
+            unique: f.unique || f.class == "OneToOneField",
+            db_index,
+            foreign_key: target.as_ref().map(|(t, c)| (t.as_str(), c.as_str())),
+        },
+        create,
+    )
+}
+
+/// Returns the auto-created table of a many-to-many field, with its objects.
+fn m2m_effects(state: &State, app: &str, model: &str, table: &str, name: &str, f: &FieldDef) -> Vec<SchemaEffect> {
+    if f.through.is_some() {
+        return Vec::new();
+    }
+    let d = state.dialect;
+    let m2m = f
+        .db_table
+        .clone()
+        .unwrap_or_else(|| names::m2m_table_name(d, table, name));
+    let key = state.resolve(app, f.to.as_deref().unwrap_or(model));
+    let to_table = state.table_of(&key);
+    let (from_col, to_col) = names::m2m_columns(model, &key.1);
+    let mut out = vec![SchemaEffect::CreateTable {
+        table: q(&m2m),
+        columns: vec!["id".into(), from_col.clone(), to_col.clone()],
+        constraints: Vec::new(),
+        if_not_exists: false,
+    }];
+    out.extend(names::m2m_objects(d, &m2m, &from_col, table, &to_col, &to_table));
+    out
+}
+
+fn m2m_tables(state: &State, m: &Model) -> Vec<String> {
+    m.fields
+        .iter()
+        .filter(|(_, f)| is_m2m(f) && f.through.is_none())
+        .map(|(n, f)| {
+            f.db_table
+                .clone()
+                .unwrap_or_else(|| names::m2m_table_name(state.dialect, &m.table, n))
+        })
+        .collect()
+}
+
+fn together_effects(d: Dialect, table: &str, cols: &[String], unique: bool, add: bool) -> SchemaEffect {
+    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let name = if unique {
+        names::unique_together_name(d, table, &refs)
+    } else {
+        names::index_together_name(d, table, &refs)
+    };
+    match (unique, add) {
+        (true, true) => SchemaEffect::AddConstraint {
+            table: q(table),
+            name: Some(name),
+            kind: "unique".into(),
+            columns: cols.to_vec(),
+            references: None,
+        },
+        (true, false) => SchemaEffect::DropConstraint {
+            table: q(table),
+            name,
+            if_exists: false,
+        },
+        (false, true) => SchemaEffect::CreateIndex {
+            index: q(&name),
+            table: q(table),
+            unique: false,
+            columns: cols.to_vec(),
+            if_not_exists: false,
+        },
+        (false, false) => SchemaEffect::DropIndex {
+            index: q(&name),
+            table: Some(q(table)),
+            if_exists: false,
+        },
+    }
+}
+
+/// Returns the columns of `fields` (field names) of a model.
+fn columns_of(m: Option<&Model>, fields: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| {
+            m.and_then(|m| m.fields.iter().find(|(n, _)| n == f))
+                .map(|(n, d)| column(n, d))
+                .unwrap_or_else(|| f.clone())
+        })
+        .collect()
+}
+
+fn drop_objects(objects: Vec<SchemaEffect>) -> Vec<SchemaEffect> {
+    objects
+        .into_iter()
+        .filter_map(|e| match e {
+            SchemaEffect::CreateIndex { index, table, .. } => Some(SchemaEffect::DropIndex {
+                index,
+                table: Some(table),
+                if_exists: false,
+            }),
+            SchemaEffect::AddConstraint {
+                table,
+                name: Some(name),
+                kind,
+                ..
+            } if kind != "primary key" => Some(SchemaEffect::DropConstraint {
+                table,
+                name,
+                if_exists: false,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) -> Vec<SchemaEffect> {
+    let d = state.dialect;
+    let key = |m: &str| (app.to_string(), m.to_ascii_lowercase());
+    match op {
+        Op::CreateModel {
+            name,
+            fields,
+            db_table,
+            unmanaged,
+            proxy,
+            unique_together,
+            index_together,
+            indexes,
+            constraints,
+        } => {
+            let table = db_table
+                .clone()
+                .unwrap_or_else(|| state.default_table(app, name));
+            let model = Model {
+                table: table.clone(),
+                explicit_table: db_table.is_some(),
+                fields: fields.clone(),
+                unique_together: unique_together.clone(),
+                index_together: index_together.clone(),
+                creates_nothing: *unmanaged || *proxy,
+            };
+            state.models.insert(key(name), model.clone());
+            if model.creates_nothing {
+                return Vec::new();
+            }
+            let columns: Vec<String> = fields
+                .iter()
+                .filter(|(_, f)| !is_m2m(f))
+                .map(|(n, f)| column(n, f))
+                .collect();
+            let mut out = vec![SchemaEffect::CreateTable {
+                table: q(&table),
+                columns,
+                constraints: Vec::new(),
+                if_not_exists: false,
+            }];
+            for (n, f) in fields.iter().filter(|(_, f)| !is_m2m(f)) {
+                out.extend(field_objects(state, app, &table, n, f, true));
+            }
+            for cols in unique_together {
+                out.push(together_effects(d, &table, &columns_of(Some(&model), cols), true, true));
+            }
+            for cols in index_together {
+                out.push(together_effects(d, &table, &columns_of(Some(&model), cols), false, true));
+            }
+            for (iname, ifields) in indexes {
+                let cols = columns_of(Some(&model), ifields);
+                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                let iname = iname
+                    .clone()
+                    .unwrap_or_else(|| names::index_name(d, &table, &refs, "_idx"));
+                out.push(SchemaEffect::CreateIndex {
+                    index: q(&iname),
+                    table: q(&table),
+                    unique: false,
+                    columns: cols,
+                    if_not_exists: false,
+                });
+            }
+            for (cname, kind, cfields) in constraints {
+                out.push(SchemaEffect::AddConstraint {
+                    table: q(&table),
+                    name: Some(cname.clone()),
+                    kind: kind.clone(),
+                    columns: columns_of(Some(&model), cfields),
+                    references: None,
+                });
+            }
+            for (n, f) in fields.iter().filter(|(_, f)| is_m2m(f)) {
+                out.extend(m2m_effects(state, app, name, &table, n, f));
+            }
+            out
+        }
+        Op::DeleteModel(name) => {
+            let Some(m) = state.models.remove(&key(name)) else {
+                return vec![SchemaEffect::DropTable {
+                    table: q(&state.default_table(app, name)),
+                    if_exists: false,
+                    cascade: false,
+                }];
+            };
+            if m.creates_nothing {
+                return Vec::new();
+            }
+            let mut out: Vec<SchemaEffect> = m2m_tables(state, &m)
+                .into_iter()
+                .map(|t| SchemaEffect::DropTable {
+                    table: q(&t),
+                    if_exists: false,
+                    cascade: false,
+                })
+                .collect();
+            out.push(SchemaEffect::DropTable {
+                table: q(&m.table),
+                if_exists: false,
+                cascade: false,
+            });
+            out
+        }
+        Op::RenameModel(old, new) => {
+            let Some(mut m) = state.models.remove(&key(old)) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            if !m.explicit_table {
+                let table = state.default_table(app, new);
+                let old_m2m = m2m_tables(state, &m);
+                if !m.creates_nothing && table != m.table {
+                    out.push(SchemaEffect::RenameTable {
+                        from: q(&m.table),
+                        to: q(&table),
+                    });
+                }
+                m.table = table;
+                for (from, to) in old_m2m.iter().zip(m2m_tables(state, &m)) {
+                    if *from != to {
+                        out.push(SchemaEffect::RenameTable {
+                            from: q(from),
+                            to: q(&to),
+                        });
+                    }
+                }
+            }
+            state.models.insert(key(new), m);
+            out
+        }
+        Op::AlterModelTable(name, table) => {
+            let new_table = table
+                .clone()
+                .unwrap_or_else(|| state.default_table(app, name));
+            let Some(m) = state.models.get_mut(&key(name)) else {
+                return Vec::new();
+            };
+            let old = std::mem::replace(&mut m.table, new_table.clone());
+            m.explicit_table = table.is_some();
+            if m.creates_nothing || old == new_table {
+                return Vec::new();
+            }
+            vec![SchemaEffect::RenameTable {
+                from: q(&old),
+                to: q(&new_table),
+            }]
+        }
+        Op::AddField(model, name, f) => {
+            let table = state.table_of(&key(model));
+            let nothing = state.models.get(&key(model)).is_some_and(|m| m.creates_nothing);
+            if let Some(m) = state.models.get_mut(&key(model)) {
+                m.fields.push((name.clone(), f.clone()));
+            }
+            if nothing {
+                return Vec::new();
+            }
+            if is_m2m(f) {
+                return m2m_effects(state, app, model, &table, name, f);
+            }
+            let mut out = vec![SchemaEffect::AddColumn {
+                table: q(&table),
+                column: column(name, f),
+                if_not_exists: false,
+            }];
+            out.extend(field_objects(state, app, &table, name, f, false));
+            out
+        }
+        Op::RemoveField(model, name) => {
+            let Some(m) = state.models.get(&key(model)).cloned() else {
+                return Vec::new();
+            };
+            let Some((_, f)) = m.fields.iter().find(|(n, _)| n == name).cloned() else {
+                return Vec::new();
+            };
+            if let Some(mm) = state.models.get_mut(&key(model)) {
+                mm.fields.retain(|(n, _)| n != name);
+            }
+            if m.creates_nothing {
+                return Vec::new();
+            }
+            if is_m2m(&f) {
+                if f.through.is_some() {
+                    return Vec::new();
+                }
+                let t = f
+                    .db_table
+                    .clone()
+                    .unwrap_or_else(|| names::m2m_table_name(d, &m.table, name));
+                return vec![SchemaEffect::DropTable {
+                    table: q(&t),
+                    if_exists: false,
+                    cascade: false,
+                }];
+            }
+            vec![SchemaEffect::DropColumn {
+                table: q(&m.table),
+                column: column(name, &f),
+                if_exists: false,
+                cascade: false,
+            }]
+        }
+        Op::RenameField(model, old, new) => {
+            let Some(m) = state.models.get_mut(&key(model)) else {
+                return Vec::new();
+            };
+            let Some(slot) = m.fields.iter_mut().find(|(n, _)| n == old) else {
+                return Vec::new();
+            };
+            let before = column(&slot.0, &slot.1);
+            slot.0 = new.clone();
+            let after = column(&slot.0, &slot.1);
+            let table = m.table.clone();
+            if m.creates_nothing || before == after || is_m2m(&slot.1) {
+                return Vec::new();
+            }
+            vec![SchemaEffect::RenameColumn {
+                table: q(&table),
+                from: before,
+                to: after,
+            }]
+        }
+        Op::AlterField(model, name, f) => {
+            let Some(m) = state.models.get(&key(model)).cloned() else {
+                return Vec::new();
+            };
+            let Some((_, old)) = m.fields.iter().find(|(n, _)| n == name).cloned() else {
+                return Vec::new();
+            };
+            if let Some(mm) = state.models.get_mut(&key(model)) {
+                if let Some(slot) = mm.fields.iter_mut().find(|(n, _)| n == name) {
+                    slot.1 = f.clone();
+                }
+            }
+            if m.creates_nothing || is_m2m(f) || is_m2m(&old) {
+                return Vec::new();
+            }
+            let table = m.table.clone();
+            let (before, after) = (column(name, &old), column(name, f));
+            let old_objects = field_objects(state, app, &table, name, &old, false);
+            let new_objects = field_objects(state, app, &table, name, f, false);
+            let mut out: Vec<SchemaEffect> = drop_objects(
+                old_objects
+                    .iter()
+                    .filter(|o| !new_objects.contains(o))
+                    .cloned()
+                    .collect(),
+            );
+            if before != after {
+                out.push(SchemaEffect::RenameColumn {
+                    table: q(&table),
+                    from: before,
+                    to: after.clone(),
+                });
+            }
+            out.push(SchemaEffect::AlterColumn {
+                table: q(&table),
+                column: after,
+            });
+            out.extend(new_objects.into_iter().filter(|o| !old_objects.contains(o)));
+            out
+        }
+        Op::AddIndex(model, name, fields) => {
+            let m = state.models.get(&key(model));
+            let table = state.table_of(&key(model));
+            let cols = columns_of(m, fields);
+            let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+            let name = name
+                .clone()
+                .unwrap_or_else(|| names::index_name(d, &table, &refs, "_idx"));
+            vec![SchemaEffect::CreateIndex {
+                index: q(&name),
+                table: q(&table),
+                unique: false,
+                columns: cols,
+                if_not_exists: false,
+            }]
+        }
+        Op::RemoveIndex(model, name) => vec![SchemaEffect::DropIndex {
+            index: q(name),
+            table: Some(q(&state.table_of(&key(model)))),
+            if_exists: false,
+        }],
+        Op::RenameIndex(model, new, old, old_fields) => {
+            let table = state.table_of(&key(model));
+            let from = match old {
+                Some(o) => o.clone(),
+                None => {
+                    let cols = columns_of(state.models.get(&key(model)), old_fields);
+                    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                    names::index_together_name(d, &table, &refs)
+                }
+            };
+            vec![SchemaEffect::RenameIndex {
+                from: q(&from),
+                to: q(new),
+                table: Some(q(&table)),
+            }]
+        }
+        Op::AddConstraint(model, name, kind, fields) => vec![SchemaEffect::AddConstraint {
+            table: q(&state.table_of(&key(model))),
+            name: Some(name.clone()),
+            kind: kind.clone(),
+            columns: columns_of(state.models.get(&key(model)), fields),
+            references: None,
+        }],
+        Op::RemoveConstraint(model, name) => vec![SchemaEffect::DropConstraint {
+            table: q(&state.table_of(&key(model))),
+            name: name.clone(),
+            if_exists: false,
+        }],
+        Op::AlterUniqueTogether(model, sets) | Op::AlterIndexTogether(model, sets) => {
+            let unique = matches!(op, Op::AlterUniqueTogether(..));
+            let Some(m) = state.models.get_mut(&key(model)) else {
+                return Vec::new();
+            };
+            let old = if unique {
+                std::mem::replace(&mut m.unique_together, sets.clone())
+            } else {
+                std::mem::replace(&mut m.index_together, sets.clone())
+            };
+            let m = m.clone();
+            if m.creates_nothing {
+                return Vec::new();
+            }
+            let mut out = Vec::new();
+            for s in old.iter().filter(|s| !sets.contains(s)) {
+                out.push(together_effects(d, &m.table, &columns_of(Some(&m), s), unique, false));
+            }
+            for s in sets.iter().filter(|s| !old.contains(s)) {
+                out.push(together_effects(d, &m.table, &columns_of(Some(&m), s), unique, true));
+            }
+            out
+        }
+        Op::AlterOrderWithRespectTo(model, on) => {
+            let table = q(&state.table_of(&key(model)));
+            if *on {
+                vec![SchemaEffect::AddColumn {
+                    table,
+                    column: "_order".into(),
+                    if_not_exists: false,
+                }]
+            } else {
+                vec![SchemaEffect::DropColumn {
+                    table,
+                    column: "_order".into(),
+                    if_exists: false,
+                    cascade: false,
+                }]
+            }
+        }
+        Op::Separate(database, state_ops) => {
+            // What reaches the database runs against a copy; the state follows the state
+            // operations alone, as Django's does.
+            let mut scratch = state.clone();
+            let mut out = Vec::new();
+            for (l, o) in database {
+                out.extend(op_effects(&mut scratch, app, o, file, *l));
+            }
+            for (l, o) in state_ops {
+                op_effects(state, app, o, file, *l);
+            }
+            out
+        }
+        Op::RunSql(sql) => {
+            let base = line.saturating_sub(1);
+            migdoctor_sql::extract(Some(d), file, sql)
+                .into_iter()
+                .flat_map(|s| s.effects)
+                .map(|mut e| {
+                    if let SchemaEffect::Opaque { line, .. } = &mut e {
+                        *line += base;
+                    }
+                    e
+                })
+                .collect()
+        }
+        Op::NoEffect(_) => Vec::new(),
+        Op::Opaque(reason) => vec![SchemaEffect::Opaque {
+            file: file.to_string(),
+            line,
+            reason: reason.clone(),
+            inner: Vec::new(),
+        }],
+    }
+}
