@@ -6,6 +6,7 @@ mod bad_input;
 mod catalog;
 mod catalog_expected;
 mod cli_flow;
+mod django;
 mod conformance;
 mod evidence;
 mod example;

@@ -246,27 +246,29 @@ fn together_effects(d: Dialect, table: &str, cols: &[String], unique: bool, add:
     } else {
         names::index_together_name(d, table, &refs)
     };
-    match (unique, add) {
-        (true, true) => SchemaEffect::AddConstraint {
+    // SQLite cannot add a constraint to a table: Django makes a unique index instead.
+    let as_index = !unique || d == Dialect::Sqlite;
+    match (as_index, add) {
+        (false, true) => SchemaEffect::AddConstraint {
             table: q(table),
             name: Some(name),
             kind: "unique".into(),
             columns: cols.to_vec(),
             references: None,
         },
-        (true, false) => SchemaEffect::DropConstraint {
+        (false, false) => SchemaEffect::DropConstraint {
             table: q(table),
             name,
             if_exists: false,
         },
-        (false, true) => SchemaEffect::CreateIndex {
+        (true, true) => SchemaEffect::CreateIndex {
             index: q(&name),
             table: q(table),
-            unique: false,
+            unique,
             columns: cols.to_vec(),
             if_not_exists: false,
         },
-        (false, false) => SchemaEffect::DropIndex {
+        (true, false) => SchemaEffect::DropIndex {
             index: q(&name),
             table: Some(q(table)),
             if_exists: false,

@@ -1,0 +1,233 @@
+//! Compatibility with real Django on PostgreSQL, MariaDB and SQLite: real `makemigrations` and
+//! `migrate` make the state, it is broken as incidents break it, migdoctor repairs it, and
+//! Django's own `migrate --check` and `showmigrations` agree afterwards.
+
+use migdoctor_tests::{apply_playbook, codes, diagnose_json, dialects, Dialect, TestDb};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Returns the venv's Python when Django is installed there (a failure under CI=true).
+fn django_python() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin");
+    let python = venv.join("python");
+    if venv.join("django-admin").is_file() {
+        return Some(python);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and Django is not installed in {} (run .ci/run, which installs tests/frameworks/requirements.txt)", venv.display());
+    }
+    eprintln!("skipping: Django is not installed in {}; run: python3 -m venv .build/venv && .build/venv/bin/pip install -r tests/frameworks/requirements.txt", venv.display());
+    None
+}
+
+struct DjangoProject {
+    dir: tempfile::TempDir,
+    python: PathBuf,
+}
+
+fn database_settings(db: &TestDb) -> String {
+    match db.dialect {
+        Dialect::Sqlite => format!(
+            "{{'ENGINE': 'django.db.backends.sqlite3', 'NAME': {:?}}}",
+            db.name
+        ),
+        Dialect::Postgres => format!(
+            "{{'ENGINE': 'django.db.backends.postgresql', 'NAME': {:?}, 'USER': 'postgres', 'HOST': '127.0.0.1', 'PORT': '5432'}}",
+            db.name
+        ),
+        Dialect::Mysql => format!(
+            "{{'ENGINE': 'django.db.backends.mysql', 'NAME': {:?}, 'USER': 'root', 'HOST': '127.0.0.1', 'PORT': '3306'}}",
+            db.name
+        ),
+    }
+}
+
+const SHOP_V1: &str = "from django.db import models\n\nclass Tag(models.Model):\n    label = models.CharField(max_length=40, unique=True)\n\nclass Product(models.Model):\n    name = models.CharField(max_length=100, db_index=True)\n    sku = models.SlugField(unique=True)\n    tags = models.ManyToManyField(Tag)\n";
+const SHOP_V2: &str = "from django.db import models\n\nclass Tag(models.Model):\n    label = models.CharField(max_length=40, unique=True)\n\nclass Product(models.Model):\n    name = models.CharField(max_length=100, db_index=True)\n    sku = models.SlugField(unique=True)\n    tags = models.ManyToManyField(Tag)\n    price = models.IntegerField(default=0)\n\n    class Meta:\n        unique_together = [('name', 'price')]\n";
+const BLOG_V1: &str = "from django.db import models\n\nclass Post(models.Model):\n    title = models.CharField(max_length=200)\n    product = models.ForeignKey('shop.Product', on_delete=models.CASCADE, related_name='posts')\n    body = models.TextField(default='')\n";
+
+impl DjangoProject {
+    fn new(python: PathBuf, db: &TestDb) -> DjangoProject {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w("manage.py", "#!/usr/bin/env python\nimport os, sys\n\nif __name__ == '__main__':\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.settings')\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n");
+        w("conf/__init__.py", "");
+        w(
+            "conf/settings.py",
+            &format!(
+                "import pymysql\npymysql.version_info = (2, 2, 1, 'final', 0)\npymysql.install_as_MySQLdb()\nSECRET_KEY = 'test'\nUSE_TZ = True\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\nINSTALLED_APPS = ['shop.apps.ShopConfig', 'blog']\nDATABASES = {{'default': {}}}\n",
+                database_settings(db)
+            ),
+        );
+        for app in ["shop", "blog"] {
+            w(&format!("{app}/__init__.py"), "");
+        }
+        w("shop/apps.py", "from django.apps import AppConfig\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n");
+        let p = DjangoProject { dir, python };
+        p.write("shop/models.py", SHOP_V1);
+        p.write("blog/models.py", "");
+        p.manage(&["makemigrations", "shop"]);
+        p.write("shop/models.py", SHOP_V2);
+        p.manage(&["makemigrations", "shop"]);
+        p.write("blog/models.py", BLOG_V1);
+        p.manage(&["makemigrations", "blog"]);
+        p
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.dir.path().join(rel), text).unwrap();
+    }
+
+    fn path(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String) {
+        let out = Command::new(&self.python)
+            .arg("manage.py")
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("python runs");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    fn manage(&self, args: &[&str]) -> String {
+        let (ok, text) = self.run(args);
+        assert!(ok, "manage.py {args:?}: {text}");
+        text
+    }
+
+    /// Returns whether `migrate --check` says nothing is left to do.
+    fn check(&self) -> (bool, String) {
+        self.run(&["migrate", "--check"])
+    }
+
+    /// Returns `showmigrations --list` lines that are applied.
+    fn applied(&self) -> Vec<String> {
+        let text = self.manage(&["showmigrations", "--list"]);
+        let mut app = String::new();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            if !line.starts_with(' ') {
+                app = line.trim().to_string();
+            } else if let Some(name) = line.trim().strip_prefix("[X] ") {
+                out.push(format!("{app}.{name}"));
+            }
+        }
+        out
+    }
+}
+
+fn setup(dialect: Dialect) -> Option<(TestDb, DjangoProject)> {
+    let python = django_python()?;
+    let db = TestDb::create(dialect)?;
+    let p = DjangoProject::new(python, &db);
+    p.manage(&["migrate"]);
+    Some((db, p))
+}
+
+fn serious(v: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in v["sites"][0]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(v["database_findings"].as_array().into_iter().flatten())
+    {
+        if f["severity"] != "info" {
+            out.push(format!("{}: {}", f["code"], f["message"]));
+        }
+    }
+    out
+}
+
+const ALL: [&str; 4] = [
+    "shop.0001_initial",
+    "shop.0002_product_price_alter_product_unique_together",
+    "blog.0001_initial",
+    "",
+];
+
+fn all_applied() -> Vec<String> {
+    let mut v: Vec<String> = ALL.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn a_healthy_django_database_has_no_findings_and_every_repair_satisfies_migrate_check() {
+    for dialect in dialects() {
+        let Some((db, p)) = setup(dialect) else {
+            return;
+        };
+        let path = p.path();
+        let (code, v) = diagnose_json(&path, &db.url);
+        assert!(serious(&v).is_empty(), "{dialect}: healthy after a real migrate: {v}");
+        assert_eq!(code, 0, "{dialect}: {v}");
+        assert_eq!(sorted(p.applied()), all_applied(), "{dialect}");
+
+        // django_migrations lost in a restore.
+        db.exec("DROP TABLE django_migrations");
+        let (_, v) = diagnose_json(&path, &db.url);
+        assert!(codes(&v).contains(&"missing-tracking-table".to_string()), "{dialect}: {v}");
+        apply_playbook(&path, &db.url, "django/rebuild-tracking");
+        let (ok, text) = p.check();
+        assert!(ok, "{dialect}: migrate --check after rebuild: {text}");
+        assert_eq!(sorted(p.applied()), all_applied(), "{dialect}");
+
+        // A dependency's row deleted: InconsistentMigrationHistory.
+        db.exec("DELETE FROM django_migrations WHERE app = 'shop' AND name LIKE '0002%'");
+        let (ok, text) = p.run(&["migrate"]);
+        assert!(!ok && text.contains("InconsistentMigrationHistory"), "{dialect}: {text}");
+        let (_, v) = diagnose_json(&path, &db.url);
+        assert!(codes(&v).contains(&"inconsistent-history".to_string()), "{dialect}: {v}");
+        apply_playbook(&path, &db.url, "django/fix-inconsistent");
+        let (ok, text) = p.check();
+        assert!(ok, "{dialect}: migrate --check after fix-inconsistent: {text}");
+
+        // Duplicate rows after a restore.
+        db.exec("INSERT INTO django_migrations (app, name, applied) SELECT app, name, applied FROM django_migrations WHERE app = 'blog'");
+        let (_, v) = diagnose_json(&path, &db.url);
+        assert!(codes(&v).contains(&"duplicate-rows".to_string()), "{dialect}: {v}");
+        apply_playbook(&path, &db.url, "django/dedupe");
+        assert_eq!(
+            db.text(if dialect == Dialect::Mysql {
+                "SELECT CAST(COUNT(*) AS CHAR) FROM django_migrations"
+            } else {
+                "SELECT CAST(COUNT(*) AS TEXT) FROM django_migrations"
+            })
+            .as_deref(),
+            Some("3"),
+            "{dialect}"
+        );
+
+        // Rows lost while the schema stayed: the next migrate would fail with "already exists".
+        db.exec("DELETE FROM django_migrations WHERE app = 'blog'");
+        let (_, v) = diagnose_json(&path, &db.url);
+        assert!(codes(&v).contains(&"untracked-applied".to_string()), "{dialect}: {v}");
+        apply_playbook(&path, &db.url, "django/fake");
+        let (ok, text) = p.check();
+        assert!(ok, "{dialect}: migrate --check after fake: {text}");
+        assert_eq!(sorted(p.applied()), all_applied(), "{dialect}");
+        let (code, v) = diagnose_json(&path, &db.url);
+        assert!(serious(&v).is_empty(), "{dialect}: {v}");
+        assert_eq!(code, 0);
+    }
+}
