@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Returns the venv's Python when Django is installed there (a failure under CI=true).
-fn django_python() -> Option<PathBuf> {
+pub(crate) fn django_python() -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin");
     let python = venv.join("python");
     if venv.join("django-admin").is_file() {
@@ -20,8 +20,8 @@ fn django_python() -> Option<PathBuf> {
     None
 }
 
-struct DjangoProject {
-    dir: tempfile::TempDir,
+pub(crate) struct DjangoProject {
+    pub(crate) dir: tempfile::TempDir,
     python: PathBuf,
 }
 
@@ -47,7 +47,7 @@ const SHOP_V2: &str = "from django.db import models\n\nclass Tag(models.Model):\
 const BLOG_V1: &str = "from django.db import models\n\nclass Post(models.Model):\n    title = models.CharField(max_length=200)\n    product = models.ForeignKey('shop.Product', on_delete=models.CASCADE, related_name='posts')\n    body = models.TextField(default='')\n";
 
 impl DjangoProject {
-    fn new(python: PathBuf, db: &TestDb) -> DjangoProject {
+    pub(crate) fn new(python: PathBuf, db: &TestDb) -> DjangoProject {
         let dir = tempfile::tempdir().unwrap();
         let w = |rel: &str, text: &str| {
             let p = dir.path().join(rel);
@@ -78,15 +78,15 @@ impl DjangoProject {
         p
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.dir.path().join(rel), text).unwrap();
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         self.dir.path().display().to_string()
     }
 
-    fn run(&self, args: &[&str]) -> (bool, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (bool, String) {
         let out = Command::new(&self.python)
             .arg("manage.py")
             .args(args)
@@ -103,19 +103,19 @@ impl DjangoProject {
         )
     }
 
-    fn manage(&self, args: &[&str]) -> String {
+    pub(crate) fn manage(&self, args: &[&str]) -> String {
         let (ok, text) = self.run(args);
         assert!(ok, "manage.py {args:?}: {text}");
         text
     }
 
     /// Returns whether `migrate --check` says nothing is left to do.
-    fn check(&self) -> (bool, String) {
+    pub(crate) fn check(&self) -> (bool, String) {
         self.run(&["migrate", "--check"])
     }
 
     /// Returns `showmigrations --list` lines that are applied.
-    fn applied(&self) -> Vec<String> {
+    pub(crate) fn applied(&self) -> Vec<String> {
         let text = self.manage(&["showmigrations", "--list"]);
         let mut app = String::new();
         let mut out = Vec::new();
@@ -130,7 +130,7 @@ impl DjangoProject {
     }
 }
 
-fn setup(dialect: Dialect) -> Option<(TestDb, DjangoProject)> {
+pub(crate) fn setup(dialect: Dialect) -> Option<(TestDb, DjangoProject)> {
     let python = django_python()?;
     let db = TestDb::create(dialect)?;
     let p = DjangoProject::new(python, &db);
@@ -138,7 +138,7 @@ fn setup(dialect: Dialect) -> Option<(TestDb, DjangoProject)> {
     Some((db, p))
 }
 
-fn serious(v: &serde_json::Value) -> Vec<String> {
+pub(crate) fn serious(v: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     for f in v["sites"][0]["findings"]
         .as_array()
@@ -161,7 +161,11 @@ const ALL: [&str; 4] = [
 ];
 
 fn all_applied() -> Vec<String> {
-    let mut v: Vec<String> = ALL.iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+    let mut v: Vec<String> = ALL
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_string())
+        .collect();
     v.sort();
     v
 }
@@ -179,14 +183,20 @@ fn a_healthy_django_database_has_no_findings_and_every_repair_satisfies_migrate_
         };
         let path = p.path();
         let (code, v) = diagnose_json(&path, &db.url);
-        assert!(serious(&v).is_empty(), "{dialect}: healthy after a real migrate: {v}");
+        assert!(
+            serious(&v).is_empty(),
+            "{dialect}: healthy after a real migrate: {v}"
+        );
         assert_eq!(code, 0, "{dialect}: {v}");
         assert_eq!(sorted(p.applied()), all_applied(), "{dialect}");
 
         // django_migrations lost in a restore.
         db.exec("DROP TABLE django_migrations");
         let (_, v) = diagnose_json(&path, &db.url);
-        assert!(codes(&v).contains(&"missing-tracking-table".to_string()), "{dialect}: {v}");
+        assert!(
+            codes(&v).contains(&"missing-tracking-table".to_string()),
+            "{dialect}: {v}"
+        );
         apply_playbook(&path, &db.url, "django/rebuild-tracking");
         let (ok, text) = p.check();
         assert!(ok, "{dialect}: migrate --check after rebuild: {text}");
@@ -195,17 +205,29 @@ fn a_healthy_django_database_has_no_findings_and_every_repair_satisfies_migrate_
         // A dependency's row deleted: InconsistentMigrationHistory.
         db.exec("DELETE FROM django_migrations WHERE app = 'shop' AND name LIKE '0002%'");
         let (ok, text) = p.run(&["migrate"]);
-        assert!(!ok && text.contains("InconsistentMigrationHistory"), "{dialect}: {text}");
+        assert!(
+            !ok && text.contains("InconsistentMigrationHistory"),
+            "{dialect}: {text}"
+        );
         let (_, v) = diagnose_json(&path, &db.url);
-        assert!(codes(&v).contains(&"inconsistent-history".to_string()), "{dialect}: {v}");
+        assert!(
+            codes(&v).contains(&"inconsistent-history".to_string()),
+            "{dialect}: {v}"
+        );
         apply_playbook(&path, &db.url, "django/fix-inconsistent");
         let (ok, text) = p.check();
-        assert!(ok, "{dialect}: migrate --check after fix-inconsistent: {text}");
+        assert!(
+            ok,
+            "{dialect}: migrate --check after fix-inconsistent: {text}"
+        );
 
         // Duplicate rows after a restore.
         db.exec("INSERT INTO django_migrations (app, name, applied) SELECT app, name, applied FROM django_migrations WHERE app = 'blog'");
         let (_, v) = diagnose_json(&path, &db.url);
-        assert!(codes(&v).contains(&"duplicate-rows".to_string()), "{dialect}: {v}");
+        assert!(
+            codes(&v).contains(&"duplicate-rows".to_string()),
+            "{dialect}: {v}"
+        );
         apply_playbook(&path, &db.url, "django/dedupe");
         assert_eq!(
             db.text(if dialect == Dialect::Mysql {
@@ -221,7 +243,10 @@ fn a_healthy_django_database_has_no_findings_and_every_repair_satisfies_migrate_
         // Rows lost while the schema stayed: the next migrate would fail with "already exists".
         db.exec("DELETE FROM django_migrations WHERE app = 'blog'");
         let (_, v) = diagnose_json(&path, &db.url);
-        assert!(codes(&v).contains(&"untracked-applied".to_string()), "{dialect}: {v}");
+        assert!(
+            codes(&v).contains(&"untracked-applied".to_string()),
+            "{dialect}: {v}"
+        );
         apply_playbook(&path, &db.url, "django/fake");
         let (ok, text) = p.check();
         assert!(ok, "{dialect}: migrate --check after fake: {text}");

@@ -110,7 +110,8 @@ fn site_for(tree: &SourceTree, manage: &str) -> Option<Site> {
         return Some(site);
     };
     let settings = read_settings(tree, &root, &file);
-    site.config.insert("settings".into(), settings.files.join(", "));
+    site.config
+        .insert("settings".into(), settings.files.join(", "));
     if !settings.problems.is_empty() {
         site.config
             .insert("settings_problem".into(), settings.problems.join("; "));
@@ -216,7 +217,8 @@ fn app_module_and_label(tree: &SourceTree, root: &str, entry: &str) -> (String, 
 /// Returns (`name`, `label`) of class `class` in `file`.
 fn app_config(tree: &SourceTree, file: &str, class: &str) -> Option<(String, Option<String>)> {
     let text = String::from_utf8_lossy(tree.bytes(file)?).into_owned();
-    let Ok(ast::Mod::Module(m)) = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, file)
+    let Ok(ast::Mod::Module(m)) =
+        rustpython_parser::parse(&text, rustpython_parser::Mode::Module, file)
     else {
         return None;
     };
@@ -300,14 +302,20 @@ fn database(site: &mut Site, root: &str, db: &Val) {
         return;
     }
     let (user, password) = (get("USER"), get("PASSWORD"));
-    let host = Some(get("HOST")).filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".into());
+    let host = Some(get("HOST"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
     let port = get("PORT");
     let auth = match (user.is_empty(), password.is_empty()) {
         (true, _) => String::new(),
         (false, true) => format!("{user}@"),
         (false, false) => format!("{user}:{password}@"),
     };
-    let port = if port.is_empty() { String::new() } else { format!(":{port}") };
+    let port = if port.is_empty() {
+        String::new()
+    } else {
+        format!(":{port}")
+    };
     insert_url(site, &format!("{scheme}://{auth}{host}{port}/{name}"));
 }
 
@@ -415,10 +423,14 @@ mod tests {
     #[test]
     fn reads_versions_and_settings_modules() {
         assert_eq!(version_in("django>=4.2,<5.0").as_deref(), Some("4.2"));
-        assert_eq!(version_in("[tool.poetry.dependencies]\nDjango = \"^5.1\"").as_deref(), Some("5.1"));
+        assert_eq!(
+            version_in("[tool.poetry.dependencies]\nDjango = \"^5.1\"").as_deref(),
+            Some("5.1")
+        );
         assert_eq!(version_in("django-environ==0.11\n").as_deref(), None);
         assert_eq!(
-            settings_module("os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"a.b\")").as_deref(),
+            settings_module("os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"a.b\")")
+                .as_deref(),
             Some("a.b")
         );
     }

@@ -4,8 +4,8 @@
 
 use crate::detect::apps_of;
 use migdoctor_model::{
-    Finding, FindingCode, Framework, History, Migration, MigrationId, Severity,
-    TrackedEntry, TrackingState,
+    Finding, FindingCode, Framework, History, Migration, MigrationId, Severity, TrackedEntry,
+    TrackingState,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -76,7 +76,8 @@ pub(crate) fn settle(history: &mut History, tracking: &mut TrackingState) {
         .retain(|e| known.contains(app_of(&e.id)) || !outside.contains(app_of(&e.id)));
     if changed {
         let order = history.order();
-        let pos: HashMap<&MigrationId, usize> = order.iter().enumerate().map(|(i, id)| (id, i)).collect();
+        let pos: HashMap<&MigrationId, usize> =
+            order.iter().enumerate().map(|(i, id)| (id, i)).collect();
         let mut ms = std::mem::take(&mut history.migrations);
         ms.sort_by_key(|m| pos.get(&m.id).copied().unwrap_or(usize::MAX));
         history.migrations = ms;
@@ -85,7 +86,8 @@ pub(crate) fn settle(history: &mut History, tracking: &mut TrackingState) {
 
 pub(crate) fn findings(history: &History, tracking: Option<&TrackingState>) -> Vec<Finding> {
     let site = history.site.label();
-    let new = |code, sev, msg: String| Finding::new(code, sev, Framework::Django, site.clone(), msg);
+    let new =
+        |code, sev, msg: String| Finding::new(code, sev, Framework::Django, site.clone(), msg);
     let mut out = Vec::new();
     for key in ["settings_problem", "apps_problem"] {
         if let Some(p) = history.site.config.get(key) {
@@ -114,10 +116,11 @@ pub(crate) fn findings(history: &History, tracking: Option<&TrackingState>) -> V
                 FindingCode::MultipleHeads,
                 Severity::Error,
                 format!(
-                    "Conflicting migrations detected; multiple leaf nodes in the migration graph: ({} in {app}). To fix them run 'python manage.py makemigrations --merge'",
+                    "Conflicting migrations detected; multiple leaf nodes in the migration graph: ({} in {app}).",
                     leaves.join(", ")
                 ),
             )
+            .evidence("fix: `python manage.py makemigrations --merge` (`migdoctor plan django/merge` shows the file it writes)")
             .migrations(leaves.iter().map(|l| MigrationId(format!("{app}.{l}"))));
             for m in ms.iter().filter(|m| leaves.contains(&m.name.as_str())) {
                 if let Some(file) = m.files.first() {

@@ -85,6 +85,21 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
         .and_then(|m| m.split('.').next())
         .unwrap_or("auth")
         .to_string();
+    for n in &nodes {
+        if n.parsed
+            .replaces
+            .iter()
+            .any(|(a, m)| *a == n.app && *m == n.name)
+        {
+            history.problems.push(HistoryProblem::InvalidFile {
+                file: n.file.clone().unwrap_or_else(|| n.id()),
+                reason: format!(
+                    "{} lists itself in `replaces`: Django's loader would remove it from its own graph; migdoctor ignores that entry",
+                    n.id()
+                ),
+            });
+        }
+    }
     let graph = Graph::build(&nodes, &apps, &user_app);
     let skip_effects = site.config.get("effects").is_some_and(|v| v == "skip");
     let d = dialect(site);
@@ -114,7 +129,12 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
     Ok(history)
 }
 
-fn read_app(tree: &SourceTree, app: &App, nodes: &mut Vec<Node>, problems: &mut Vec<HistoryProblem>) {
+fn read_app(
+    tree: &SourceTree,
+    app: &App,
+    nodes: &mut Vec<Node>,
+    problems: &mut Vec<HistoryProblem>,
+) {
     let Some(dir) = &app.migrations else { return };
     let files: Vec<&str> = tree
         .files_in(dir)
@@ -267,6 +287,7 @@ impl Graph {
                 .replaces
                 .iter()
                 .filter_map(|(a, m)| index.get(&format!("{a}.{m}")).copied())
+                .filter(|&j| j != i)
                 .collect();
             squashes.insert(i, replaced);
         }
@@ -282,7 +303,12 @@ impl Graph {
 
     /// Returns the migrations of the nodes in `used`, parents remapped through squashes, in run
     /// order, with their effects.
-    fn migrations(&self, nodes: &[Node], used: &BTreeSet<usize>, fx: &Effects<'_>) -> Vec<Migration> {
+    fn migrations(
+        &self,
+        nodes: &[Node],
+        used: &BTreeSet<usize>,
+        fx: &Effects<'_>,
+    ) -> Vec<Migration> {
         // A dependency on a replaced node points at the squash that replaces it, when used.
         let mut remap: HashMap<String, String> = HashMap::new();
         for (&s, replaced) in &self.squashes {
@@ -340,4 +366,3 @@ impl Graph {
         h.migrations
     }
 }
-

@@ -26,6 +26,7 @@ pub mod contrib;
 mod detect;
 mod findings;
 mod history;
+mod merge;
 pub mod names;
 mod ops;
 mod parse;
@@ -33,6 +34,7 @@ mod settings;
 mod tracking;
 
 pub use detect::{apps_of, settings_module, version_in, App, CONTRIB_WITH_MIGRATIONS};
+pub use merge::merge_migration;
 pub use parse::{parse_migration, Op, Parsed};
 pub use tracking::TABLE;
 
@@ -60,7 +62,12 @@ impl Adapter for Django {
             || (name.ends_with(".py") && (parent == "migrations" || parent.contains("migrations")))
             || matches!(
                 name,
-                "requirements.txt" | "pyproject.toml" | "Pipfile" | "setup.cfg" | "base.txt" | "production.txt"
+                "requirements.txt"
+                    | "pyproject.toml"
+                    | "Pipfile"
+                    | "setup.cfg"
+                    | "base.txt"
+                    | "production.txt"
             )
     }
 

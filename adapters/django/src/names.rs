@@ -249,7 +249,8 @@ pub fn inline_unique_name(d: Dialect, table: &str, column: &str) -> Option<Strin
 /// known: PostgreSQL `<table>_<column>_check`. `None` on MySQL, whose name depends on the
 /// server (MariaDB names it after the column, MySQL 8 `<table>_chk_<n>`), and on SQLite.
 pub fn check_constraint_name(d: Dialect, table: &str, column: &str) -> Option<String> {
-    (d == Dialect::Postgres).then(|| pg_implicit_name(&split_identifier(table).1, Some(column), "check"))
+    (d == Dialect::Postgres)
+        .then(|| pg_implicit_name(&split_identifier(table).1, Some(column), "check"))
 }
 
 /// Returns the name of the sequence behind an auto field's identity column on PostgreSQL:

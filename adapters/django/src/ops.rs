@@ -5,9 +5,7 @@
 use crate::history::Node;
 use crate::names::{self, FieldFacts};
 use crate::parse::{FieldDef, Op};
-use migdoctor_model::{
-    Dialect, Migration, MigrationStatement, QName, SchemaEffect, StatementKind,
-};
+use migdoctor_model::{Dialect, Migration, MigrationStatement, QName, SchemaEffect, StatementKind};
 use std::collections::HashMap;
 
 /// Returns nothing; one model as far as the schema cares.
@@ -90,7 +88,10 @@ impl State {
 }
 
 fn is_fk(f: &FieldDef) -> bool {
-    matches!(f.class.as_str(), "ForeignKey" | "OneToOneField" | "ParentalKey")
+    matches!(
+        f.class.as_str(),
+        "ForeignKey" | "OneToOneField" | "ParentalKey"
+    )
 }
 
 fn is_m2m(f: &FieldDef) -> bool {
@@ -122,7 +123,10 @@ pub(crate) fn effects_in_order(
                     // Contrib tables follow the default naming; keep them known for FKs.
                     let key = (
                         c.app.to_string(),
-                        table.name.trim_start_matches(&format!("{}_", c.app)).to_string(),
+                        table
+                            .name
+                            .trim_start_matches(&format!("{}_", c.app))
+                            .to_string(),
                     );
                     state.models.entry(key).or_insert(Model {
                         table: table.name.clone(),
@@ -180,15 +184,26 @@ fn q(t: &str) -> QName {
 }
 
 /// Returns the indexes and constraints Django makes for one field.
-fn field_objects(state: &State, app: &str, table: &str, name: &str, f: &FieldDef, create: bool) -> Vec<SchemaEffect> {
-    let target = f.to.as_ref().filter(|_| is_fk(f) && f.db_constraint).map(|to| {
-        let key = state.resolve(app, to);
-        (state.table_of(&key), state.column_of(&key, f.to_field.as_deref()))
-    });
+fn field_objects(
+    state: &State,
+    app: &str,
+    table: &str,
+    name: &str,
+    f: &FieldDef,
+    create: bool,
+) -> Vec<SchemaEffect> {
+    let target =
+        f.to.as_ref()
+            .filter(|_| is_fk(f) && f.db_constraint)
+            .map(|to| {
+                let key = state.resolve(app, to);
+                (
+                    state.table_of(&key),
+                    state.column_of(&key, f.to_field.as_deref()),
+                )
+            });
     let col = column(name, f);
-    let db_index = f
-        .db_index
-        .unwrap_or(is_fk(f) || f.class == "SlugField");
+    let db_index = f.db_index.unwrap_or(is_fk(f) || f.class == "SlugField");
     names::field_objects(
         state.dialect,
         &FieldFacts {
@@ -205,7 +220,14 @@ fn field_objects(state: &State, app: &str, table: &str, name: &str, f: &FieldDef
 }
 
 /// Returns the auto-created table of a many-to-many field, with its objects.
-fn m2m_effects(state: &State, app: &str, model: &str, table: &str, name: &str, f: &FieldDef) -> Vec<SchemaEffect> {
+fn m2m_effects(
+    state: &State,
+    app: &str,
+    model: &str,
+    table: &str,
+    name: &str,
+    f: &FieldDef,
+) -> Vec<SchemaEffect> {
     if f.through.is_some() {
         return Vec::new();
     }
@@ -223,7 +245,9 @@ fn m2m_effects(state: &State, app: &str, model: &str, table: &str, name: &str, f
         constraints: Vec::new(),
         if_not_exists: false,
     }];
-    out.extend(names::m2m_objects(d, &m2m, &from_col, table, &to_col, &to_table));
+    out.extend(names::m2m_objects(
+        d, &m2m, &from_col, table, &to_col, &to_table,
+    ));
     out
 }
 
@@ -239,7 +263,13 @@ fn m2m_tables(state: &State, m: &Model) -> Vec<String> {
         .collect()
 }
 
-fn together_effects(d: Dialect, table: &str, cols: &[String], unique: bool, add: bool) -> SchemaEffect {
+fn together_effects(
+    d: Dialect,
+    table: &str,
+    cols: &[String],
+    unique: bool,
+    add: bool,
+) -> SchemaEffect {
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     let name = if unique {
         names::unique_together_name(d, table, &refs)
@@ -357,10 +387,22 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
                 out.extend(field_objects(state, app, &table, n, f, true));
             }
             for cols in unique_together {
-                out.push(together_effects(d, &table, &columns_of(Some(&model), cols), true, true));
+                out.push(together_effects(
+                    d,
+                    &table,
+                    &columns_of(Some(&model), cols),
+                    true,
+                    true,
+                ));
             }
             for cols in index_together {
-                out.push(together_effects(d, &table, &columns_of(Some(&model), cols), false, true));
+                out.push(together_effects(
+                    d,
+                    &table,
+                    &columns_of(Some(&model), cols),
+                    false,
+                    true,
+                ));
             }
             for (iname, ifields) in indexes {
                 let cols = columns_of(Some(&model), ifields);
@@ -462,7 +504,10 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
         }
         Op::AddField(model, name, f) => {
             let table = state.table_of(&key(model));
-            let nothing = state.models.get(&key(model)).is_some_and(|m| m.creates_nothing);
+            let nothing = state
+                .models
+                .get(&key(model))
+                .is_some_and(|m| m.creates_nothing);
             if let Some(m) = state.models.get_mut(&key(model)) {
                 m.fields.push((name.clone(), f.clone()));
             }
@@ -639,10 +684,22 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
             }
             let mut out = Vec::new();
             for s in old.iter().filter(|s| !sets.contains(s)) {
-                out.push(together_effects(d, &m.table, &columns_of(Some(&m), s), unique, false));
+                out.push(together_effects(
+                    d,
+                    &m.table,
+                    &columns_of(Some(&m), s),
+                    unique,
+                    false,
+                ));
             }
             for s in sets.iter().filter(|s| !old.contains(s)) {
-                out.push(together_effects(d, &m.table, &columns_of(Some(&m), s), unique, true));
+                out.push(together_effects(
+                    d,
+                    &m.table,
+                    &columns_of(Some(&m), s),
+                    unique,
+                    true,
+                ));
             }
             out
         }

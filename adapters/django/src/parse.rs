@@ -135,7 +135,9 @@ pub fn parse_migration(text: &str, file: &str, module: &str, app: &str) -> Resul
         _ => None,
     });
     let Some(class) = class else {
-        return Err(format!("Migration {module} in app {app} has no Migration class"));
+        return Err(format!(
+            "Migration {module} in app {app} has no Migration class"
+        ));
     };
     let mut p = Parsed {
         atomic: true,
@@ -194,7 +196,9 @@ fn pair(e: &Expr) -> Option<(String, String)> {
 
 fn pairs(e: &Expr, file: &str, what: &str) -> Result<Vec<(String, String)>, String> {
     let Some(items) = elements(e) else {
-        return Err(format!("{file}: `{what}` is not a list of (app, name) pairs"));
+        return Err(format!(
+            "{file}: `{what}` is not a list of (app, name) pairs"
+        ));
     };
     items
         .iter()
@@ -220,11 +224,9 @@ fn deps(e: &Expr, file: &str) -> Result<Vec<Dep>, String> {
         }
         match pair(i) {
             Some((a, n)) => out.push(Dep::Key(a, n)),
-            None => {
-                return Err(format!(
-                    "{file}: a dependency is neither an (app, name) pair nor swappable_dependency(...)"
-                ))
-            }
+            None => return Err(format!(
+                "{file}: a dependency is neither an (app, name) pair nor swappable_dependency(...)"
+            )),
         }
     }
     Ok(out)
@@ -239,7 +241,12 @@ fn operations(e: &Expr, text: &str) -> Vec<(usize, Op)> {
     };
     items
         .iter()
-        .map(|i| (line_of(text, usize::from(i.range().start())), operation(i, text)))
+        .map(|i| {
+            (
+                line_of(text, usize::from(i.range().start())),
+                operation(i, text),
+            )
+        })
         .collect()
 }
 
@@ -253,10 +260,9 @@ fn operation(e: &Expr, text: &str) -> Op {
         "CreateModel" => create_model(c),
         "DeleteModel" => Op::DeleteModel(model(0, "name")),
         "RenameModel" => Op::RenameModel(model(0, "old_name"), model(1, "new_name")),
-        "AlterModelTable" => Op::AlterModelTable(
-            model(0, "name"),
-            arg(c, 1, "table").and_then(str_value),
-        ),
+        "AlterModelTable" => {
+            Op::AlterModelTable(model(0, "name"), arg(c, 1, "table").and_then(str_value))
+        }
         "AddField" => Op::AddField(
             model(0, "model_name"),
             model(1, "name"),
@@ -296,16 +302,19 @@ fn operation(e: &Expr, text: &str) -> Op {
         "RemoveConstraint" => Op::RemoveConstraint(model(0, "model_name"), model(1, "name")),
         "AlterUniqueTogether" => Op::AlterUniqueTogether(
             model(0, "name"),
-            arg(c, 1, "unique_together").map(together).unwrap_or_default(),
+            arg(c, 1, "unique_together")
+                .map(together)
+                .unwrap_or_default(),
         ),
         "AlterIndexTogether" => Op::AlterIndexTogether(
             model(0, "name"),
-            arg(c, 1, "index_together").map(together).unwrap_or_default(),
+            arg(c, 1, "index_together")
+                .map(together)
+                .unwrap_or_default(),
         ),
         "AlterOrderWithRespectTo" => Op::AlterOrderWithRespectTo(
             model(0, "name"),
-            arg(c, 1, "order_with_respect_to")
-                .is_some_and(|v| str_value(v).is_some()),
+            arg(c, 1, "order_with_respect_to").is_some_and(|v| str_value(v).is_some()),
         ),
         "SeparateDatabaseAndState" => Op::Separate(
             kwarg(c, "database_operations")
@@ -322,9 +331,7 @@ fn operation(e: &Expr, text: &str) -> Op {
             None => Op::Opaque("RunSQL of SQL computed at run time".into()),
         },
         "RunPython" => Op::Opaque("RunPython: Python code migdoctor does not run".into()),
-        "AlterModelOptions" | "AlterModelManagers" | "AlterModelTableComment" => {
-            Op::NoEffect(name)
-        }
+        "AlterModelOptions" | "AlterModelManagers" | "AlterModelTableComment" => Op::NoEffect(name),
         other => Op::Opaque(format!("operation {other} that migdoctor does not know")),
     }
 }
@@ -425,7 +432,9 @@ fn create_model(c: &ast::ExprCall) -> Op {
                 Some("unique_together") => unique_together = together(v),
                 Some("index_together") => index_together = together(v),
                 Some("indexes") => {
-                    indexes = elements(v).map(|i| i.iter().map(index).collect()).unwrap_or_default()
+                    indexes = elements(v)
+                        .map(|i| i.iter().map(index).collect())
+                        .unwrap_or_default()
                 }
                 Some("constraints") => {
                     constraints = elements(v)
@@ -478,9 +487,7 @@ pub fn field(e: &Expr) -> FieldDef {
         to: if relational { to } else { None },
         to_field: kwarg(c, "to_field").and_then(str_value),
         db_constraint: flag("db_constraint").unwrap_or(true),
-        through: kwarg(c, "through").and_then(|t| {
-            str_value(t).or_else(|| attr_name(t))
-        }),
+        through: kwarg(c, "through").and_then(|t| str_value(t).or_else(|| attr_name(t))),
         db_table: kwarg(c, "db_table").and_then(str_value),
         null: flag("null").unwrap_or(false),
         class,
@@ -524,15 +531,27 @@ class Migration(migrations.Migration):
         assert_eq!(p.initial, Some(true));
         assert_eq!(
             p.dependencies,
-            vec![Dep::SwappableUser, Dep::Key("shop".into(), "0001_initial".into())]
+            vec![
+                Dep::SwappableUser,
+                Dep::Key("shop".into(), "0001_initial".into())
+            ]
         );
         assert_eq!(p.replaces.len(), 2);
         assert_eq!(p.operations.len(), 3);
-        let Op::CreateModel { fields, db_table, unique_together, .. } = &p.operations[0].1 else {
+        let Op::CreateModel {
+            fields,
+            db_table,
+            unique_together,
+            ..
+        } = &p.operations[0].1
+        else {
             panic!("{:?}", p.operations[0]);
         };
         assert_eq!(db_table.as_deref(), Some("posts"));
-        assert_eq!(unique_together, &vec![vec!["title".to_string(), "author".to_string()]]);
+        assert_eq!(
+            unique_together,
+            &vec![vec!["title".to_string(), "author".to_string()]]
+        );
         assert_eq!(fields[2].1.to.as_deref(), Some("@user"));
         assert_eq!(fields[1].1.db_index, Some(true));
         assert!(matches!(&p.operations[1].1, Op::RunSql(s) if s.starts_with("CREATE INDEX")));
@@ -543,6 +562,8 @@ class Migration(migrations.Migration):
     fn a_file_without_migration_class_is_refused_in_djangos_words() {
         let e = parse_migration("x = 1\n", "a/migrations/0001_x.py", "0001_x", "a").unwrap_err();
         assert_eq!(e, "Migration 0001_x in app a has no Migration class");
-        assert!(parse_migration("class (:\n", "f.py", "m", "a").unwrap_err().contains("not valid Python"));
+        assert!(parse_migration("class (:\n", "f.py", "m", "a")
+            .unwrap_err()
+            .contains("not valid Python"));
     }
 }

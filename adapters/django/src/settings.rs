@@ -55,14 +55,6 @@ impl Val {
         }
     }
 
-    /// Returns the items of a list (empty for anything else).
-    pub fn items(&self) -> &[Val] {
-        match self {
-            Val::List(v) => v,
-            _ => &[],
-        }
-    }
-
     /// Returns the entry `key` of a dict.
     pub fn get(&self, key: &str) -> Option<&Val> {
         match self {
@@ -192,7 +184,11 @@ impl Ctx<'_> {
                 Stmt::AugAssign(a) => {
                     if let Expr::Name(n) = a.target.as_ref() {
                         let add = self.eval(&a.value, s);
-                        let cur = s.vars.get(n.id.as_str()).cloned().unwrap_or(Val::List(vec![]));
+                        let cur = s
+                            .vars
+                            .get(n.id.as_str())
+                            .cloned()
+                            .unwrap_or(Val::List(vec![]));
                         s.vars.insert(n.id.to_string(), concat(cur, add));
                     }
                 }
@@ -421,14 +417,18 @@ mod tests {
             );
         let s = read_settings(&tree, "", "mysite/settings/__init__.py");
         assert!(s.problems.is_empty(), "{:?}", s.problems);
-        let apps: Vec<&str> = s.vars["INSTALLED_APPS"]
-            .items()
-            .iter()
-            .filter_map(Val::as_str)
-            .collect();
+        let Val::List(items) = &s.vars["INSTALLED_APPS"] else {
+            panic!("not a list")
+        };
+        let apps: Vec<&str> = items.iter().filter_map(Val::as_str).collect();
         assert_eq!(
             apps,
-            vec!["django.contrib.auth", "shop.apps.ShopConfig", "extra", "blog"]
+            vec![
+                "django.contrib.auth",
+                "shop.apps.ShopConfig",
+                "extra",
+                "blog"
+            ]
         );
         let db = s.vars["DATABASES"].get("default").unwrap();
         assert_eq!(db.get("NAME").and_then(Val::as_str), Some("shop"));

@@ -5,8 +5,8 @@
 //! in the connection's default schema; one row per applied migration, no unique constraint.
 
 use migdoctor_model::{
-    Action, AdapterError, ConnectionFacts, Dialect, Framework, MigrationId, Recognition, Rows,
-    Sql, TableShape, TrackedEntry, TrackingKind, TrackingLocation, TrackingState, Value,
+    Action, AdapterError, ConnectionFacts, Dialect, Framework, MigrationId, Recognition, Rows, Sql,
+    TableShape, TrackedEntry, TrackingKind, TrackingLocation, TrackingState, Value,
 };
 use migdoctor_sql::{delete_matching, qualified, quote_ident};
 
@@ -55,7 +55,8 @@ pub(crate) fn decode(
         rows.index_of("name").unwrap_or(2),
     );
     for (i, row) in rows.rows.iter().enumerate() {
-        let text = |v: &Value, col: &str| match v {
+        let text = |v: &Value, col: &str| {
+            match v {
             Value::Text(s) => Ok(s.clone()),
             Value::Null => Err(AdapterError::InvalidTrackingValue {
                 table: at.to_string(),
@@ -67,6 +68,7 @@ pub(crate) fn decode(
                 row: i + 1,
                 reason: format!("{col} {} is not text", other.display()),
             }),
+        }
         };
         let (app, name) = (text(&row[ai], "app")?, text(&row[ni], "name")?);
         state.entries.push(TrackedEntry {

@@ -150,7 +150,12 @@ fn ledger_vars(
         vars.insert("apparent_applied".into(), join(in_order.clone()));
         vars.insert(
             "untracked_applied".into(),
-            join(in_order.into_iter().filter(|id| !tracked.contains(id)).collect()),
+            join(
+                in_order
+                    .into_iter()
+                    .filter(|id| !tracked.contains(id))
+                    .collect(),
+            ),
         );
         let absent: Vec<&MigrationId> = history
             .migrations
@@ -158,12 +163,19 @@ fn ledger_vars(
             .rev()
             .map(|m| &m.id)
             .filter(|id| tracked.contains(id))
-            .filter(|id| ev.get(id).is_some_and(|e| e.status == EvidenceStatus::Absent))
+            .filter(|id| {
+                ev.get(id)
+                    .is_some_and(|e| e.status == EvidenceStatus::Absent)
+            })
             .collect();
         vars.insert("tracked_not_applied".into(), join(absent));
     }
     let mut missing: Vec<&MigrationId> = Vec::new();
-    for m in history.migrations.iter().filter(|m| tracked.contains(&m.id)) {
+    for m in history
+        .migrations
+        .iter()
+        .filter(|m| tracked.contains(&m.id))
+    {
         for p in m.parents.iter().chain(&m.depends_on) {
             if history.get(p).is_some() && !tracked.contains(p) && !missing.contains(&p) {
                 missing.push(p);
@@ -483,6 +495,45 @@ fn advice_text(pb: &Playbook, history: &History) -> Option<String> {
                 "`alembic merge heads -m \"merge heads\"` would write {}/versions/{id}_merge_heads.py (migdoctor never writes migration files):\n{text}",
                 history.site.root
             ))
+        }
+        #[cfg(feature = "adapter-django")]
+        Some("django-merge") => {
+            let now = chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string();
+            let version = history
+                .site
+                .config
+                .get("django_version")
+                .cloned()
+                .unwrap_or_else(|| "5.2".into());
+            let mut by_app: BTreeMap<&str, Vec<&migdoctor_model::Migration>> = BTreeMap::new();
+            for m in &history.migrations {
+                let app = m.id.as_str().split_once('.').map(|(a, _)| a).unwrap_or("");
+                by_app.entry(app).or_default().push(m);
+            }
+            let mut parts = Vec::new();
+            for (app, ms) in by_app {
+                let referenced: std::collections::HashSet<&MigrationId> =
+                    ms.iter().flat_map(|m| m.parents.iter()).collect();
+                let leaves: Vec<&str> = ms
+                    .iter()
+                    .filter(|m| !referenced.contains(&m.id))
+                    .map(|m| m.name.as_str())
+                    .collect();
+                if leaves.len() < 2 {
+                    continue;
+                }
+                let folder = ms
+                    .iter()
+                    .find_map(|m| m.files.first())
+                    .map(|f| migdoctor_model::parent_dir(f).to_string())
+                    .unwrap_or_default();
+                let (file, text) =
+                    migdoctor_adapter_django::merge_migration(app, &leaves, &version, &now);
+                parts.push(format!(
+                    "`python manage.py makemigrations --merge {app}` would write {folder}/{file} (migdoctor never writes migration files):\n{text}"
+                ));
+            }
+            (!parts.is_empty()).then(|| parts.join("\n"))
         }
         _ => None,
     }

@@ -9,6 +9,10 @@ use std::path::Path;
 /// Returns nothing; the playbooks built into the binary, as (path, text).
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "django/merge.toml",
+        include_str!("../../../playbooks/django/merge.toml"),
+    ),
+    (
         "django/fake.toml",
         include_str!("../../../playbooks/django/fake.toml"),
     ),
@@ -202,7 +206,7 @@ impl Playbook {
             return Err(bad("a playbook needs at least one step (or advice)".into()));
         }
         if let Some(a) = &self.advice {
-            if a != "alembic-merge" {
+            if a != "alembic-merge" && a != "django-merge" {
                 return Err(bad(format!("unknown advice {a:?}")));
             }
         }

@@ -85,8 +85,7 @@ fn has_check(d: Dialect, t: &str) -> bool {
 /// Returns whether SQLite's column is `integer PRIMARY KEY`, the rowid, which needs no index.
 fn sqlite_rowid(f: &FieldFacts, target: Option<&str>) -> bool {
     let t = column_type(f, target);
-    f.primary_key
-        && (matches!(t, "IntegerField") || (!is_relation(f) && is_auto(f.internal_type)))
+    f.primary_key && (matches!(t, "IntegerField") || (!is_relation(f) && is_auto(f.internal_type)))
 }
 
 /// What one field leaves: inline in the column definition, and deferred to the end of the
@@ -145,7 +144,12 @@ fn parts(d: Dialect, f: &FieldFacts, target: Option<&str>) -> Parts {
         indexes.push(create_index(t, index_name(d, t, &[c], ""), &[c], false));
     }
     if d == Dialect::Postgres && (f.db_index || unique) && pg_text(ctype) {
-        indexes.push(create_index(t, index_name(d, t, &[c], "_like"), &[c], false));
+        indexes.push(create_index(
+            t,
+            index_name(d, t, &[c], "_like"),
+            &[c],
+            false,
+        ));
     }
     Parts {
         inline,
@@ -274,9 +278,18 @@ pub fn model_objects(
 pub fn sqlite_autoindexes(table: &str, fields: &[(FieldFacts, Option<&str>)]) -> Vec<SchemaEffect> {
     fields
         .iter()
-        .filter(|(f, target)| (f.primary_key && !sqlite_rowid(f, *target)) || (!f.primary_key && f.unique))
+        .filter(|(f, target)| {
+            (f.primary_key && !sqlite_rowid(f, *target)) || (!f.primary_key && f.unique)
+        })
         .enumerate()
-        .map(|(i, (f, _))| create_index(table, sqlite_autoindex_name(table, i + 1), &[f.column], true))
+        .map(|(i, (f, _))| {
+            create_index(
+                table,
+                sqlite_autoindex_name(table, i + 1),
+                &[f.column],
+                true,
+            )
+        })
         .collect()
 }
 
@@ -312,7 +325,12 @@ pub fn alter_field_objects(d: Dialect, old: &FieldFacts, new: &FieldFacts) -> Ve
     }
     let gains = (!(old.db_index || old_unique) && new.db_index) || (!old_unique && new_unique);
     if d == Dialect::Postgres && gains && pg_text(column_type(new, None)) {
-        out.push(create_index(t, index_name(d, t, &[c], "_like"), &[c], false));
+        out.push(create_index(
+            t,
+            index_name(d, t, &[c], "_like"),
+            &[c],
+            false,
+        ));
     }
     out
 }
@@ -348,11 +366,21 @@ pub fn m2m_objects(
         target_column: "id",
         target_internal_type: "AutoField",
     };
-    m2m_objects_with(d, m2m_table, end(from_col, from_table), end(to_col, to_table))
+    m2m_objects_with(
+        d,
+        m2m_table,
+        end(from_col, from_table),
+        end(to_col, to_table),
+    )
 }
 
 /// Returns [`m2m_objects`] for ends whose primary keys are given.
-pub fn m2m_objects_with<'a>(d: Dialect, m2m_table: &'a str, from: M2mEnd<'a>, to: M2mEnd<'a>) -> Vec<SchemaEffect> {
+pub fn m2m_objects_with<'a>(
+    d: Dialect,
+    m2m_table: &'a str,
+    from: M2mEnd<'a>,
+    to: M2mEnd<'a>,
+) -> Vec<SchemaEffect> {
     let fk = |e: &M2mEnd<'a>| -> (FieldFacts<'a>, Option<&'a str>) {
         let f = FieldFacts {
             table: m2m_table,

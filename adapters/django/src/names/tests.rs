@@ -78,15 +78,33 @@ fn index_names_fit_each_backend() {
 fn fk_names_shorten_the_suffix_and_avoid_a_leading_underscore() {
     let d = Postgres;
     assert_eq!(
-        fk_constraint_name(d, "auth_permission", "content_type_id", "django_content_type", "id"),
+        fk_constraint_name(
+            d,
+            "auth_permission",
+            "content_type_id",
+            "django_content_type",
+            "id"
+        ),
         "auth_permission_content_type_id_2f476e4b_fk_django_co"
     );
     assert_eq!(
-        fk_constraint_name(d, "auth_group_permissions", "permission_id", "auth_permission", "id"),
+        fk_constraint_name(
+            d,
+            "auth_group_permissions",
+            "permission_id",
+            "auth_permission",
+            "id"
+        ),
         "auth_group_permissio_permission_id_84c5c92e_fk_auth_perm"
     );
     assert_eq!(
-        fk_constraint_name(Sqlite, "auth_group_permissions", "permission_id", "auth_permission", "id"),
+        fk_constraint_name(
+            Sqlite,
+            "auth_group_permissions",
+            "permission_id",
+            "auth_permission",
+            "id"
+        ),
         "auth_group_permissions_permission_id_84c5c92e_fk_auth_permission_id"
     );
     let t = format!("_t{}", "x".repeat(70));
@@ -115,7 +133,10 @@ fn meta_index_names() {
 
 #[test]
 fn postgres_implicit_names_cut_the_longer_part() {
-    assert_eq!(pg_implicit_name("auth_user", None, "pkey"), "auth_user_pkey");
+    assert_eq!(
+        pg_implicit_name("auth_user", None, "pkey"),
+        "auth_user_pkey"
+    );
     assert_eq!(
         pg_implicit_name("auth_user", Some("username"), "key"),
         "auth_user_username_key"
@@ -130,8 +151,14 @@ fn postgres_implicit_names_cut_the_longer_part() {
 
 #[test]
 fn m2m_tables_and_columns() {
-    assert_eq!(m2m_table_name(Postgres, "auth_user", "groups"), "auth_user_groups");
-    assert_eq!(m2m_columns("User", "Group"), ("user_id".into(), "group_id".into()));
+    assert_eq!(
+        m2m_table_name(Postgres, "auth_user", "groups"),
+        "auth_user_groups"
+    );
+    assert_eq!(
+        m2m_columns("User", "Group"),
+        ("user_id".into(), "group_id".into())
+    );
     assert_eq!(
         m2m_columns("Person", "person"),
         ("from_person_id".into(), "to_person_id".into())
@@ -140,7 +167,10 @@ fn m2m_tables_and_columns() {
     let name = m2m_table_name(Postgres, &long, "friends");
     assert_eq!(name.len(), 63);
     assert_eq!(name, truncate_name(&format!("{long}_friends"), Some(63), 4));
-    assert_eq!(m2m_table_name(Sqlite, &long, "friends"), format!("{long}_friends"));
+    assert_eq!(
+        m2m_table_name(Sqlite, &long, "friends"),
+        format!("{long}_friends")
+    );
 }
 
 fn names(effects: &[SchemaEffect]) -> Vec<String> {
@@ -182,7 +212,10 @@ fn char_primary_key_gets_postgres_like_index() {
             "index django_session_session_key_c0390e0f_like"
         ]
     );
-    assert_eq!(names(&field_objects(Mysql, &f, true)), ["primary key PRIMARY"]);
+    assert_eq!(
+        names(&field_objects(Mysql, &f, true)),
+        ["primary key PRIMARY"]
+    );
     assert_eq!(names(&field_objects(Sqlite, &f, true)), ["primary key -"]);
 }
 
@@ -210,7 +243,10 @@ fn foreign_keys_per_backend() {
     );
     assert_eq!(
         names(&field_objects(Sqlite, &f, true)),
-        ["foreign key -", "index auth_permission_content_type_id_2f476e4b"]
+        [
+            "foreign key -",
+            "index auth_permission_content_type_id_2f476e4b"
+        ]
     );
     // A OneToOneField is unique: no separate index anywhere; to a varchar key, PostgreSQL's
     // `_like` index.
@@ -245,10 +281,17 @@ fn mysql_skips_text_indexes_and_postgres_checks_positive_fields() {
     assert!(field_objects(Mysql, &t, true).is_empty());
     assert_eq!(
         names(&field_objects(Postgres, &t, true)),
-        ["index notes_body_9cf4a2b6", "index notes_body_9cf4a2b6_like"]
-            .map(|s| s.replace("9cf4a2b6", &names_digest(&["notes", "body"], 8)))
+        [
+            "index notes_body_9cf4a2b6",
+            "index notes_body_9cf4a2b6_like"
+        ]
+        .map(|s| s.replace("9cf4a2b6", &names_digest(&["notes", "body"], 8)))
     );
-    let p = field("django_admin_log", "action_flag", "PositiveSmallIntegerField");
+    let p = field(
+        "django_admin_log",
+        "action_flag",
+        "PositiveSmallIntegerField",
+    );
     assert_eq!(
         names(&field_objects(Postgres, &p, true)),
         ["check django_admin_log_action_flag_check"]
@@ -266,7 +309,14 @@ fn mysql_skips_text_indexes_and_postgres_checks_positive_fields() {
 
 #[test]
 fn m2m_objects_per_backend() {
-    let pg = m2m_objects(Postgres, "auth_group_permissions", "group_id", "auth_group", "permission_id", "auth_permission");
+    let pg = m2m_objects(
+        Postgres,
+        "auth_group_permissions",
+        "group_id",
+        "auth_group",
+        "permission_id",
+        "auth_permission",
+    );
     assert_eq!(
         names(&pg),
         [
@@ -279,7 +329,14 @@ fn m2m_objects_per_backend() {
             "index auth_group_permissions_permission_id_84c5c92e",
         ]
     );
-    let my = m2m_objects(Mysql, "auth_group_permissions", "group_id", "auth_group", "permission_id", "auth_permission");
+    let my = m2m_objects(
+        Mysql,
+        "auth_group_permissions",
+        "group_id",
+        "auth_group",
+        "permission_id",
+        "auth_permission",
+    );
     // The unique key starts with group_id, so only permission_id gets InnoDB's index.
     assert_eq!(
         names(&my),
@@ -291,7 +348,14 @@ fn m2m_objects_per_backend() {
             "foreign key auth_group_permissio_permission_id_84c5c92e_fk_auth_perm",
         ]
     );
-    let lite = m2m_objects(Sqlite, "auth_group_permissions", "group_id", "auth_group", "permission_id", "auth_permission");
+    let lite = m2m_objects(
+        Sqlite,
+        "auth_group_permissions",
+        "group_id",
+        "auth_group",
+        "permission_id",
+        "auth_permission",
+    );
     assert_eq!(
         names(&lite),
         [
@@ -320,7 +384,10 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
         ..field("t", "slug", "SlugField")
     };
     let got = |fields: &[(FieldFacts, Option<&str>)]| names(&sqlite_autoindexes("t", fields));
-    assert_eq!(got(&[(id, None), (u, None)]), ["index sqlite_autoindex_t_1"]);
+    assert_eq!(
+        got(&[(id, None), (u, None)]),
+        ["index sqlite_autoindex_t_1"]
+    );
     assert_eq!(
         got(&[(code, None), (u, None)]),
         ["index sqlite_autoindex_t_1", "index sqlite_autoindex_t_2"]
