@@ -148,6 +148,30 @@ fn site_for(tree: &SourceTree, manage: &str) -> Option<Site> {
     site.config.insert("apps".into(), encode_apps(&apps));
     if let Some(db) = vars.get("DATABASES").and_then(|d| d.get("default")) {
         database(&mut site, &root, db);
+        if site.config.contains_key("database_url") {
+            // Where a report says the URL came from; SQLite paths are relative to its folder.
+            let origin = settings
+                .files
+                .iter()
+                .rev()
+                .find(|f| {
+                    tree.bytes(f)
+                        .is_some_and(|b| String::from_utf8_lossy(b).contains("DATABASES"))
+                })
+                .cloned()
+                .unwrap_or_else(|| file.clone());
+            if let Some(path) = site
+                .config
+                .get("database_url")
+                .and_then(|u| u.strip_prefix("sqlite://"))
+                .filter(|p| !p.starts_with('/') && !p.starts_with(':'))
+            {
+                let rel = relative_to(parent_dir(&origin), path);
+                site.config
+                    .insert("database_url".into(), format!("sqlite://{rel}"));
+            }
+            site.config.insert("database_url_file".into(), origin);
+        }
     }
     if let Some(v) = pinned_version(tree, &root) {
         site.config.insert("django_version".into(), v);
@@ -319,6 +343,16 @@ fn database(site: &mut Site, root: &str, db: &Val) {
     insert_url(site, &format!("{scheme}://{auth}{host}{port}/{name}"));
 }
 
+/// Returns project-relative `path` relative to project-relative folder `dir`.
+fn relative_to(dir: &str, path: &str) -> String {
+    let from: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let to: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
+}
+
 fn insert_url(site: &mut Site, url: &str) {
     let url = url
         .replace("postgresql://", "postgres://")
@@ -422,6 +456,8 @@ mod tests {
 
     #[test]
     fn reads_versions_and_settings_modules() {
+        assert_eq!(relative_to("web/conf", "web/db.sqlite3"), "../db.sqlite3");
+        assert_eq!(relative_to("", "db.sqlite3"), "db.sqlite3");
         assert_eq!(version_in("django>=4.2,<5.0").as_deref(), Some("4.2"));
         assert_eq!(
             version_in("[tool.poetry.dependencies]\nDjango = \"^5.1\"").as_deref(),

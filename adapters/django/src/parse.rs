@@ -224,9 +224,11 @@ fn deps(e: &Expr, file: &str) -> Result<Vec<Dep>, String> {
         }
         match pair(i) {
             Some((a, n)) => out.push(Dep::Key(a, n)),
-            None => return Err(format!(
+            None => {
+                return Err(format!(
                 "{file}: a dependency is neither an (app, name) pair nor swappable_dependency(...)"
-            )),
+            ))
+            }
         }
     }
     Ok(out)

@@ -58,6 +58,27 @@ pub async fn run(ctx: &mut crate::context::Ctx<'_>, args: StatusArgs) -> anyhow:
                 Some(*dirty),
             ),
             Some((_, false)) => (Some("no table".into()), None),
+            // One row per applied migration: how many rows name a declared migration.
+            Some((TrackingKind::Ledger, true)) => {
+                let t = r.tracking.as_ref().expect("matched Some");
+                let declared: std::collections::HashSet<&str> =
+                    r.history.migrations.iter().map(|m| m.id.as_str()).collect();
+                let known: std::collections::HashSet<&str> = t
+                    .entries
+                    .iter()
+                    .map(|e| e.id.as_str())
+                    .filter(|id| declared.contains(id))
+                    .collect();
+                (
+                    Some(format!(
+                        "{} of {} ({} rows)",
+                        known.len(),
+                        declared.len(),
+                        t.raw.rows.len()
+                    )),
+                    None,
+                )
+            }
             Some((_, true)) => {
                 let t = r.tracking.as_ref().expect("matched Some");
                 let heads: Vec<&str> = t.entries.iter().map(|e| e.id.as_str()).collect();
