@@ -2,8 +2,8 @@
 //! `pyproject.toml` `[tool.alembic]`, and `env.py` settings that move the tracking table.
 
 use crate::ini::Ini;
-use migdoctor_pyast::str_value;
 use migdoctor_model::{is_skipped, join_path, parent_dir, Framework, Site, SourceTree};
+use migdoctor_pyast::str_value;
 use rustpython_parser::ast::{self, Expr, Stmt};
 use std::collections::BTreeMap;
 

@@ -2,11 +2,11 @@
 
 use crate::identifiers::{facts_from_lines, facts_from_tokens, identifier_source, module_prefix};
 use crate::ops::upgrade_statements;
-use migdoctor_pyast::{line_of, str_list};
 use migdoctor_model::{
     AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId, Site, SourceFile,
     SourceTree,
 };
+use migdoctor_pyast::{line_of, str_list};
 use rustpython_parser::ast::{self, Expr, Stmt};
 use rustpython_parser::{parse, Mode};
 use std::collections::BTreeMap;

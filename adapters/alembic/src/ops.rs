@@ -2,10 +2,10 @@
 //! blocks and `op.execute("SQL")` (through the SQL effect extractor). Anything else — loops,
 //! conditions, helper functions, data migrations — is `Opaque`, never guessed.
 
-use migdoctor_pyast::{arg, attr_name, kwarg, line_of, receiver, source_of, str_list, str_value};
 use migdoctor_model::{
     ConstraintDef, Dialect, MigrationStatement, QName, SchemaEffect, StatementKind,
 };
+use migdoctor_pyast::{arg, attr_name, kwarg, line_of, receiver, source_of, str_list, str_value};
 use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
 use std::collections::BTreeMap;
 

@@ -91,17 +91,21 @@ pub(super) fn diagnose_ledger(history: &History, tracking: &TrackingState, out: 
     let pending: Vec<MigrationId> = pending_ids(history, |id| applied.contains(id));
     if !pending.is_empty() {
         let list: Vec<&str> = pending.iter().map(MigrationId::as_str).collect();
-        out.push(
-            new(
-                FindingCode::Pending,
-                Severity::Info,
-                format!(
-                    "{} migration(s) pending: {}",
-                    pending.len(),
-                    abbreviate(&list, 10)
-                ),
-            )
-            .migrations(pending),
+        let mut f = new(
+            FindingCode::Pending,
+            Severity::Info,
+            format!(
+                "{} migration(s) pending: {}",
+                pending.len(),
+                abbreviate(&list, 10)
+            ),
         );
+        if fw == Framework::Django {
+            f = f.evidence(format!(
+                "`manage.py migrate --check` exits 1; `manage.py migrate` would apply, in this order: {}",
+                abbreviate(&list, 20)
+            ));
+        }
+        out.push(f.migrations(pending));
     }
 }
