@@ -393,3 +393,35 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
         ["index sqlite_autoindex_t_1", "index sqlite_autoindex_t_2"]
     );
 }
+
+#[test]
+fn postgres_numbers_implicit_names_already_taken() {
+    // Names read from PostgreSQL after Django created these tables in this order.
+    let t = "library_model_with_an_extremely_long_name_forcing_shortening";
+    let m2m = m2m_table_name(Postgres, t, "publishers");
+    assert_eq!(
+        m2m,
+        "library_model_with_an_extremely_long_name_forcing_shortenina45f"
+    );
+    let id = |table| FieldFacts {
+        primary_key: true,
+        ..field(table, "id", "BigAutoField")
+    };
+    let mut taken = Taken::default();
+    let first = model_objects_in(Postgres, &mut taken, t, &[(id(t), None)], &[], &[]);
+    assert_eq!(
+        names(&first),
+        [
+            "primary key library_model_with_an_extremely_long_name_forcing_shorteni_pkey",
+            "sequence library_model_with_an_extremely_long_name_forcing_shorte_id_seq"
+        ]
+    );
+    let second = model_objects_in(Postgres, &mut taken, &m2m, &[(id(&m2m), None)], &[], &[]);
+    assert_eq!(
+        names(&second),
+        [
+            "primary key library_model_with_an_extremely_long_name_forcing_shorten_pkey1",
+            "sequence library_model_with_an_extremely_long_name_forcing_short_id_seq1"
+        ]
+    );
+}
