@@ -308,12 +308,26 @@ pub fn model_objects_in(
 }
 
 /// Returns the indexes SQLite makes for the inline `PRIMARY KEY` (unless it is the rowid) and
-/// `UNIQUE` constraints of a table created with these fields in this order:
-/// `sqlite_autoindex_<table>_<n>`. (Django rebuilds a SQLite table for most `AddField` and
-/// `AlterField` operations, which numbers them afresh in field order.)
-pub fn sqlite_autoindexes(table: &str, fields: &[(FieldFacts, Option<&str>)]) -> Vec<SchemaEffect> {
-    fields
+/// `UNIQUE` constraints of a table with these fields in this order:
+/// `sqlite_autoindex_<table>_<n>`. Django rebuilds a SQLite table for most `AddField` and
+/// `AlterField` operations (`remade`), which numbers them afresh with the fields that
+/// reference the table itself moved last (Django clones those for the new table).
+pub fn sqlite_autoindexes(
+    table: &str,
+    fields: &[(FieldFacts, Option<&str>)],
+    remade: bool,
+) -> Vec<SchemaEffect> {
+    let bare = split_identifier(table).1;
+    let self_ref = |f: &FieldFacts| {
+        remade
+            && f.foreign_key
+                .is_some_and(|(to, _)| split_identifier(to).1 == bare)
+    };
+    let ordered = fields
         .iter()
+        .filter(|(f, _)| !self_ref(f))
+        .chain(fields.iter().filter(|(f, _)| self_ref(f)));
+    ordered
         .filter(|(f, target)| {
             (f.primary_key && !sqlite_rowid(f, *target)) || (!f.primary_key && f.unique)
         })

@@ -383,7 +383,7 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
         unique: true,
         ..field("t", "slug", "SlugField")
     };
-    let got = |fields: &[(FieldFacts, Option<&str>)]| names(&sqlite_autoindexes("t", fields));
+    let got = |fields: &[(FieldFacts, Option<&str>)]| names(&sqlite_autoindexes("t", fields, true));
     assert_eq!(
         got(&[(id, None), (u, None)]),
         ["index sqlite_autoindex_t_1"]
@@ -391,6 +391,38 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
     assert_eq!(
         got(&[(code, None), (u, None)]),
         ["index sqlite_autoindex_t_1", "index sqlite_autoindex_t_2"]
+    );
+    // A rebuilt table has its self-referencing fields last.
+    let sequel = FieldFacts {
+        unique: true,
+        foreign_key: Some(("t", "id")),
+        ..field("t", "sequel_id", "OneToOneField")
+    };
+    let fields = [(id, None), (sequel, None), (u, None)];
+    let at = |remade| {
+        sqlite_autoindexes("t", &fields, remade)
+            .iter()
+            .map(|e| match e {
+                SchemaEffect::CreateIndex { index, columns, .. } => {
+                    format!("{} {}", index.name, columns[0])
+                }
+                _ => unreachable!(),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at(false),
+        [
+            "sqlite_autoindex_t_1 sequel_id",
+            "sqlite_autoindex_t_2 slug"
+        ]
+    );
+    assert_eq!(
+        at(true),
+        [
+            "sqlite_autoindex_t_1 slug",
+            "sqlite_autoindex_t_2 sequel_id"
+        ]
     );
 }
 
