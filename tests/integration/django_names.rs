@@ -345,7 +345,11 @@ impl Objects {
             }
         }
         // django_migrations (the tracking table) is Django's own, not a migration's.
-        for s in live.sequences.iter().filter(|s| s.name != "django_migrations_id_seq") {
+        for s in live
+            .sequences
+            .iter()
+            .filter(|s| s.name != "django_migrations_id_seq")
+        {
             o.lines.insert(format!("sequence {}", s.name));
         }
         o
