@@ -9,6 +9,7 @@ mod cli_flow;
 mod conformance;
 mod django;
 mod django_cases;
+mod django_names;
 mod evidence;
 mod example;
 mod formats;

@@ -24,13 +24,55 @@
 
 use md5::{Digest, Md5};
 use migdoctor_model::{Dialect, QName, SchemaEffect};
+use std::collections::BTreeSet;
 
 mod objects;
 
 pub use objects::{
-    alter_field_objects, field_objects, field_objects_to, m2m_objects, m2m_objects_with,
-    model_objects, sqlite_autoindexes, FieldFacts, M2mEnd,
+    alter_field_objects, alter_field_objects_in, field_objects, field_objects_in, field_objects_to,
+    m2m_objects, m2m_objects_in, m2m_objects_with, model_objects, model_objects_in,
+    sqlite_autoindexes, FieldFacts, M2mEnd,
 };
+
+/// Returns nothing; the relation and constraint names already used in one PostgreSQL schema,
+/// for choosing the implicit names the way PostgreSQL does (`<…>_pkey1` when `<…>_pkey` is
+/// taken). Only PostgreSQL numbers names; elsewhere this is carried along unused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    names: BTreeSet<String>,
+}
+
+impl Taken {
+    /// Returns whether `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// Returns `name` after noting it as taken.
+    pub fn add(&mut self, name: impl Into<String>) -> String {
+        let name = name.into();
+        self.names.insert(name.clone());
+        name
+    }
+
+    /// Frees `name` (its object was dropped).
+    pub fn remove(&mut self, name: &str) {
+        self.names.remove(name);
+    }
+
+    /// Returns the name PostgreSQL chooses for an implicit object (its `ChooseRelationName`):
+    /// [`pg_implicit_name`] with the label, then `label1`, `label2`, … until the name is free;
+    /// the name is then taken.
+    pub fn choose_pg(&mut self, name1: &str, name2: Option<&str>, label: &str) -> String {
+        let mut name = pg_implicit_name(name1, name2, label);
+        let mut pass = 0;
+        while self.contains(&name) {
+            pass += 1;
+            name = pg_implicit_name(name1, name2, &format!("{label}{pass}"));
+        }
+        self.add(name)
+    }
+}
 
 /// Returns the longest table, column or index name the backend takes (Django's
 /// `connection.ops.max_name_length()`): 63 on PostgreSQL, 64 on MySQL, none on SQLite.
@@ -194,8 +236,7 @@ pub fn meta_index_name(table: &str, columns: &[&str], suffix: &str) -> String {
 
 /// Returns the name PostgreSQL chooses for an implicit object (its `makeObjectName`):
 /// `name1[_name2]_label`, cutting the longer of the two names, byte by byte, until it fits in
-/// 63 bytes. (PostgreSQL appends a number to the label when the name is taken; Django's
-/// names never collide with these, so that is left out.)
+/// 63 bytes (see [`Taken::choose_pg`] for a name already taken).
 pub fn pg_implicit_name(name1: &str, name2: Option<&str>, label: &str) -> String {
     let overhead = label.len() + 1 + usize::from(name2.is_some());
     let avail = 63usize.saturating_sub(overhead);

@@ -2,9 +2,8 @@
 //! auto-created many-to-many table, with the names the live schema shows.
 
 use super::{
-    add_constraint, check_constraint_name, create_index, fk_constraint_name, index_name,
-    index_together_name, inline_unique_name, pg_sequence_name, pk_constraint_name,
-    sqlite_autoindex_name, unique_together_name,
+    add_constraint, create_index, fk_constraint_name, index_name, index_together_name,
+    split_identifier, sqlite_autoindex_name, unique_together_name, Taken,
 };
 use migdoctor_model::{Dialect, QName, SchemaEffect};
 
@@ -96,45 +95,45 @@ struct Parts {
     indexes: Vec<SchemaEffect>,
 }
 
-fn parts(d: Dialect, f: &FieldFacts, target: Option<&str>) -> Parts {
+fn parts(d: Dialect, taken: &mut Taken, f: &FieldFacts, target: Option<&str>) -> Parts {
     let (t, c) = (f.table, f.column);
+    let bare = split_identifier(t).1;
     let unique = f.unique || f.primary_key;
     let ctype = column_type(f, target);
     let mut inline = Vec::new();
     if f.primary_key {
-        inline.push(add_constraint(
-            t,
-            pk_constraint_name(d, t),
-            "primary key",
-            &[c],
-            None,
-        ));
         if d == Dialect::Postgres && is_auto(f.internal_type) && !is_relation(f) {
+            // PostgreSQL names the identity sequence while reading the column, before the key.
+            let seq = taken.choose_pg(&bare, Some(c), "seq");
+            let pk = taken.choose_pg(&bare, None, "pkey");
+            inline.push(add_constraint(t, Some(pk), "primary key", &[c], None));
             inline.push(SchemaEffect::CreateSequence {
-                name: QName::new(pg_sequence_name(t, c)),
+                name: QName::new(seq),
                 owned_by: Some(QName::new(t)),
             });
+        } else {
+            let name = match d {
+                Dialect::Postgres => Some(taken.choose_pg(&bare, None, "pkey")),
+                Dialect::Mysql => Some("PRIMARY".to_string()),
+                Dialect::Sqlite => None,
+            };
+            inline.push(add_constraint(t, name, "primary key", &[c], None));
         }
     } else if f.unique {
-        inline.push(add_constraint(
-            t,
-            inline_unique_name(d, t, c),
-            "unique",
-            &[c],
-            None,
-        ));
+        let name = match d {
+            Dialect::Postgres => Some(taken.choose_pg(&bare, Some(c), "key")),
+            Dialect::Mysql => Some(c.to_string()),
+            Dialect::Sqlite => None,
+        };
+        inline.push(add_constraint(t, name, "unique", &[c], None));
     }
     if has_check(d, f.internal_type) {
-        inline.push(add_constraint(
-            t,
-            check_constraint_name(d, t, c),
-            "check",
-            &[c],
-            None,
-        ));
+        let name = (d == Dialect::Postgres).then(|| taken.choose_pg(&bare, Some(c), "check"));
+        inline.push(add_constraint(t, name, "check", &[c], None));
     }
     let fk = f.foreign_key.map(|(to, to_col)| {
-        let name = (d != Dialect::Sqlite).then(|| fk_constraint_name(d, t, c, to, to_col));
+        let name =
+            (d != Dialect::Sqlite).then(|| taken.add(fk_constraint_name(d, t, c, to, to_col)));
         add_constraint(t, name, "foreign key", &[c], Some(to))
     });
     let mut indexes = Vec::new();
@@ -196,10 +195,28 @@ pub fn field_objects(d: Dialect, f: &FieldFacts, on_create_model: bool) -> Vec<S
 pub fn field_objects_to(
     d: Dialect,
     f: &FieldFacts,
+    on_create_model: bool,
+    target_internal_type: Option<&str>,
+) -> Vec<SchemaEffect> {
+    field_objects_in(
+        d,
+        &mut Taken::default(),
+        f,
+        on_create_model,
+        target_internal_type,
+    )
+}
+
+/// Returns [`field_objects_to`], choosing PostgreSQL's implicit names around those already
+/// `taken` in the schema (and adding the new ones).
+pub fn field_objects_in(
+    d: Dialect,
+    taken: &mut Taken,
+    f: &FieldFacts,
     _on_create_model: bool,
     target_internal_type: Option<&str>,
 ) -> Vec<SchemaEffect> {
-    let p = parts(d, f, target_internal_type);
+    let p = parts(d, taken, f, target_internal_type);
     let mut out = p.inline;
     if let Some(fk) = p.fk {
         let covered = f.primary_key || f.unique;
@@ -227,13 +244,36 @@ pub fn model_objects(
     unique_together: &[&[&str]],
     index_together: &[&[&str]],
 ) -> Vec<SchemaEffect> {
+    let mut taken = Taken::default();
+    model_objects_in(
+        d,
+        &mut taken,
+        table,
+        fields,
+        unique_together,
+        index_together,
+    )
+}
+
+/// Returns [`model_objects`], choosing PostgreSQL's implicit names around those already
+/// `taken` in the schema (and adding the table's and the new ones): two tables whose names
+/// share their first 58 bytes get `<…>_pkey` and `<…>_pkey1`.
+pub fn model_objects_in(
+    d: Dialect,
+    taken: &mut Taken,
+    table: &str,
+    fields: &[(FieldFacts, Option<&str>)],
+    unique_together: &[&[&str]],
+    index_together: &[&[&str]],
+) -> Vec<SchemaEffect> {
+    taken.add(split_identifier(table).1);
     let mut out = Vec::new();
     let mut fks = Vec::new();
     let mut indexes = Vec::new();
     // Columns that start an index (MySQL: a foreign key there needs no index of its own).
     let mut leading: Vec<&str> = Vec::new();
     for (f, target) in fields {
-        let p = parts(d, f, *target);
+        let p = parts(d, taken, f, *target);
         if f.primary_key || f.unique {
             leading.push(f.column);
         }
@@ -242,16 +282,12 @@ pub fn model_objects(
         indexes.extend(p.indexes);
     }
     for cols in index_together {
-        out.push(create_index(
-            table,
-            index_together_name(d, table, cols),
-            cols,
-            false,
-        ));
+        let name = taken.add(index_together_name(d, table, cols));
+        out.push(create_index(table, name, cols, false));
         leading.extend(cols.first());
     }
     for cols in unique_together {
-        let name = unique_together_name(d, table, cols);
+        let name = taken.add(unique_together_name(d, table, cols));
         out.push(if d == Dialect::Sqlite {
             // SQLite's schema editor writes CREATE UNIQUE INDEX.
             create_index(table, name, cols, true)
@@ -272,12 +308,26 @@ pub fn model_objects(
 }
 
 /// Returns the indexes SQLite makes for the inline `PRIMARY KEY` (unless it is the rowid) and
-/// `UNIQUE` constraints of a table created with these fields in this order:
-/// `sqlite_autoindex_<table>_<n>`. (Django rebuilds a SQLite table for most `AddField` and
-/// `AlterField` operations, which numbers them afresh in field order.)
-pub fn sqlite_autoindexes(table: &str, fields: &[(FieldFacts, Option<&str>)]) -> Vec<SchemaEffect> {
-    fields
+/// `UNIQUE` constraints of a table with these fields in this order:
+/// `sqlite_autoindex_<table>_<n>`. Django rebuilds a SQLite table for most `AddField` and
+/// `AlterField` operations (`remade`), which numbers them afresh with the fields that
+/// reference the table itself moved last (Django clones those for the new table).
+pub fn sqlite_autoindexes(
+    table: &str,
+    fields: &[(FieldFacts, Option<&str>)],
+    remade: bool,
+) -> Vec<SchemaEffect> {
+    let bare = split_identifier(table).1;
+    let self_ref = |f: &FieldFacts| {
+        remade
+            && f.foreign_key
+                .is_some_and(|(to, _)| split_identifier(to).1 == bare)
+    };
+    let ordered = fields
         .iter()
+        .filter(|(f, _)| !self_ref(f))
+        .chain(fields.iter().filter(|(f, _)| self_ref(f)));
+    ordered
         .filter(|(f, target)| {
             (f.primary_key && !sqlite_rowid(f, *target)) || (!f.primary_key && f.unique)
         })
@@ -299,16 +349,26 @@ pub fn sqlite_autoindexes(table: &str, fields: &[(FieldFacts, Option<&str>)]) ->
 /// SQLite Django rebuilds the table instead, so a new unique constraint is an unnamed inline
 /// one there (its index is numbered by [`sqlite_autoindexes`]).
 pub fn alter_field_objects(d: Dialect, old: &FieldFacts, new: &FieldFacts) -> Vec<SchemaEffect> {
+    alter_field_objects_in(d, &mut Taken::default(), old, new)
+}
+
+/// Returns [`alter_field_objects`], noting the new names as `taken`.
+pub fn alter_field_objects_in(
+    d: Dialect,
+    taken: &mut Taken,
+    old: &FieldFacts,
+    new: &FieldFacts,
+) -> Vec<SchemaEffect> {
     let (t, c) = (new.table, new.column);
     let mut out = Vec::new();
     let old_unique = old.unique || old.primary_key;
     let new_unique = new.unique || new.primary_key;
     if !new.primary_key && new.unique && (!old.unique || old.primary_key) {
-        let name = (d != Dialect::Sqlite).then(|| unique_together_name(d, t, &[c]));
+        let name = (d != Dialect::Sqlite).then(|| taken.add(unique_together_name(d, t, &[c])));
         out.push(add_constraint(t, name, "unique", &[c], None));
     }
     if new.foreign_key.is_some() && old.foreign_key.is_none() {
-        let p = parts(d, new, None);
+        let p = parts(d, taken, new, None);
         if let Some(fk) = p.fk {
             if d == Dialect::Mysql && !new_unique {
                 out.extend(mysql_fk_index(&fk));
@@ -321,7 +381,12 @@ pub fn alter_field_objects(d: Dialect, old: &FieldFacts, new: &FieldFacts) -> Ve
         && ((new.internal_type == "ForeignKey" && new.foreign_key.is_some())
             || mysql_limited(new.internal_type));
     if indexed(new) && !indexed(old) && !mysql_skips {
-        out.push(create_index(t, index_name(d, t, &[c], ""), &[c], false));
+        out.push(create_index(
+            t,
+            taken.add(index_name(d, t, &[c], "")),
+            &[c],
+            false,
+        ));
     }
     let gains = (!(old.db_index || old_unique) && new.db_index) || (!old_unique && new_unique);
     if d == Dialect::Postgres && gains && pg_text(column_type(new, None)) {
@@ -381,7 +446,19 @@ pub fn m2m_objects_with<'a>(
     from: M2mEnd<'a>,
     to: M2mEnd<'a>,
 ) -> Vec<SchemaEffect> {
-    let fk = |e: &M2mEnd<'a>| -> (FieldFacts<'a>, Option<&'a str>) {
+    m2m_objects_in(d, &mut Taken::default(), m2m_table, from, to)
+}
+
+/// Returns [`m2m_objects_with`], choosing PostgreSQL's implicit names around those already
+/// `taken` (see [`model_objects_in`]). The table's `id` is an auto field.
+pub fn m2m_objects_in<'a>(
+    d: Dialect,
+    taken: &mut Taken,
+    m2m_table: &'a str,
+    from: M2mEnd<'a>,
+    to: M2mEnd<'a>,
+) -> Vec<SchemaEffect> {
+    let fk = |e: M2mEnd<'a>| {
         let f = FieldFacts {
             table: m2m_table,
             column: e.column,
@@ -402,6 +479,13 @@ pub fn m2m_objects_with<'a>(
         db_index: false,
         foreign_key: None,
     };
-    let fields = [(id, None), fk(&from), fk(&to)];
-    model_objects(d, m2m_table, &fields, &[&[from.column, to.column]], &[])
+    let fields = [(id, None), fk(from), fk(to)];
+    model_objects_in(
+        d,
+        taken,
+        m2m_table,
+        &fields,
+        &[&[from.column, to.column]],
+        &[],
+    )
 }

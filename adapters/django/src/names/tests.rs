@@ -383,7 +383,7 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
         unique: true,
         ..field("t", "slug", "SlugField")
     };
-    let got = |fields: &[(FieldFacts, Option<&str>)]| names(&sqlite_autoindexes("t", fields));
+    let got = |fields: &[(FieldFacts, Option<&str>)]| names(&sqlite_autoindexes("t", fields, true));
     assert_eq!(
         got(&[(id, None), (u, None)]),
         ["index sqlite_autoindex_t_1"]
@@ -391,5 +391,69 @@ fn sqlite_numbers_its_autoindexes_in_field_order() {
     assert_eq!(
         got(&[(code, None), (u, None)]),
         ["index sqlite_autoindex_t_1", "index sqlite_autoindex_t_2"]
+    );
+    // A rebuilt table has its self-referencing fields last.
+    let sequel = FieldFacts {
+        unique: true,
+        foreign_key: Some(("t", "id")),
+        ..field("t", "sequel_id", "OneToOneField")
+    };
+    let fields = [(id, None), (sequel, None), (u, None)];
+    let at = |remade| {
+        sqlite_autoindexes("t", &fields, remade)
+            .iter()
+            .map(|e| match e {
+                SchemaEffect::CreateIndex { index, columns, .. } => {
+                    format!("{} {}", index.name, columns[0])
+                }
+                _ => unreachable!(),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at(false),
+        [
+            "sqlite_autoindex_t_1 sequel_id",
+            "sqlite_autoindex_t_2 slug"
+        ]
+    );
+    assert_eq!(
+        at(true),
+        [
+            "sqlite_autoindex_t_1 slug",
+            "sqlite_autoindex_t_2 sequel_id"
+        ]
+    );
+}
+
+#[test]
+fn postgres_numbers_implicit_names_already_taken() {
+    // Names read from PostgreSQL after Django created these tables in this order.
+    let t = "library_model_with_an_extremely_long_name_forcing_shortening";
+    let m2m = m2m_table_name(Postgres, t, "publishers");
+    assert_eq!(
+        m2m,
+        "library_model_with_an_extremely_long_name_forcing_shortenina45f"
+    );
+    let id = |table| FieldFacts {
+        primary_key: true,
+        ..field(table, "id", "BigAutoField")
+    };
+    let mut taken = Taken::default();
+    let first = model_objects_in(Postgres, &mut taken, t, &[(id(t), None)], &[], &[]);
+    assert_eq!(
+        names(&first),
+        [
+            "primary key library_model_with_an_extremely_long_name_forcing_shorteni_pkey",
+            "sequence library_model_with_an_extremely_long_name_forcing_shorte_id_seq"
+        ]
+    );
+    let second = model_objects_in(Postgres, &mut taken, &m2m, &[(id(&m2m), None)], &[], &[]);
+    assert_eq!(
+        names(&second),
+        [
+            "primary key library_model_with_an_extremely_long_name_forcing_shorten_pkey1",
+            "sequence library_model_with_an_extremely_long_name_forcing_short_id_seq1"
+        ]
     );
 }
