@@ -38,6 +38,15 @@ fn django_version(site: &Site) -> (u32, u32) {
             let (a, b) = v.split_once('.')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         })
+        // Contrib migrations are the same from 3.2 on; newer releases than migdoctor knows
+        // are read as the newest it knows.
+        .map(|v| {
+            if v > crate::contrib::latest_known() {
+                crate::contrib::latest_known()
+            } else {
+                v
+            }
+        })
         .unwrap_or_else(crate::contrib::latest_known)
 }
 
@@ -66,10 +75,15 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
                     name: c.name.to_string(),
                     file: None,
                     parsed: Parsed {
+                        // admin's `swappable_dependency(AUTH_USER_MODEL)` is written down
+                        // for the default user model.
                         dependencies: c
                             .dependencies
                             .iter()
-                            .map(|(a, n)| Dep::Key(a.to_string(), n.to_string()))
+                            .map(|(a, n)| match (c.app, *a, *n) {
+                                ("admin", "auth", "__first__") => Dep::SwappableUser,
+                                _ => Dep::Key(a.to_string(), n.to_string()),
+                            })
                             .collect(),
                         atomic: true,
                         ..Parsed::default()

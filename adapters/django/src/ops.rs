@@ -117,7 +117,11 @@ pub(crate) fn effects_in_order(
             continue;
         };
         if let Some(c) = &node.contrib {
-            let effects = crate::contrib::effects(c, state.dialect);
+            let mut effects = crate::contrib::effects(c, state.dialect);
+            if state.user_model != ("auth".to_string(), "user".to_string()) {
+                let user_table = state.table_of(&state.user_model.clone());
+                effects = swap_user_model(effects, state.dialect, &user_table);
+            }
             for e in &effects {
                 if let SchemaEffect::CreateTable { table, .. } = e {
                     // Contrib tables follow the default naming; keep them known for FKs.
@@ -163,6 +167,54 @@ pub(crate) fn effects_in_order(
             });
         }
     }
+}
+
+/// Returns contrib effects for a project whose `AUTH_USER_MODEL` is its own: Django skips the
+/// swapped `auth.User` (no `auth_user` tables), and admin's log points at the project's user
+/// table, which changes its foreign key's name.
+fn swap_user_model(effects: Vec<SchemaEffect>, d: Dialect, user_table: &str) -> Vec<SchemaEffect> {
+    const SWAPPED: &[&str] = &[
+        "auth_user",
+        "auth_user_groups",
+        "auth_user_user_permissions",
+    ];
+    let swapped = |t: &QName| SWAPPED.contains(&t.name.as_str());
+    let old_fk = names::fk_constraint_name(d, "django_admin_log", "user_id", "auth_user", "id");
+    let new_fk = names::fk_constraint_name(d, "django_admin_log", "user_id", user_table, "id");
+    effects
+        .into_iter()
+        .filter(|e| match e {
+            SchemaEffect::CreateTable { table, .. }
+            | SchemaEffect::AlterColumn { table, .. }
+            | SchemaEffect::AddColumn { table, .. }
+            | SchemaEffect::DropColumn { table, .. }
+            | SchemaEffect::CreateIndex { table, .. }
+            | SchemaEffect::AddConstraint { table, .. }
+            | SchemaEffect::DropConstraint { table, .. } => !swapped(table),
+            SchemaEffect::DropIndex { table: Some(t), .. } => !swapped(t),
+            SchemaEffect::CreateSequence {
+                owned_by: Some(t), ..
+            } => !swapped(t),
+            _ => true,
+        })
+        .map(|mut e| {
+            match &mut e {
+                SchemaEffect::AddConstraint {
+                    name: Some(n),
+                    references,
+                    ..
+                } if *n == old_fk => {
+                    *n = new_fk.clone();
+                    *references = Some(q(user_table));
+                }
+                SchemaEffect::CreateIndex { index, .. } if index.name == old_fk => {
+                    index.name = new_fk.clone();
+                }
+                _ => {}
+            }
+            e
+        })
+        .collect()
 }
 
 fn describe(op: &Op) -> String {
