@@ -455,6 +455,34 @@ mod tests {
     }
 
     #[test]
+    fn several_projects_and_urls_from_the_environment() {
+        let tree = SourceTree::new()
+            .with_file("a/manage.py", "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'a_conf.settings')")
+            .with_file("a/a_conf/settings.py", "import dj_database_url\nINSTALLED_APPS = []\nDATABASES = {'default': dj_database_url.config(default='postgres://u:secret@db/a', env='APP_DB')}\n")
+            .with_file("b/manage.py", "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'b_conf.settings')")
+            .with_file("b/b_conf/settings.py", "import environ\nenv = environ.Env()\nINSTALLED_APPS = []\nDATABASES = {'default': env.db('DATABASE_URL')}\n")
+            .with_file("c/manage.py", "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'c_conf.settings')")
+            .with_file("c/c_conf/settings.py", "from .secrets import *\nINSTALLED_APPS = load_apps()\n");
+        let sites = detect(&tree);
+        assert_eq!(sites.len(), 3);
+        assert_eq!(sites[0].config["database_env"], "APP_DB");
+        assert_eq!(sites[0].config["database_url"], "postgres://u:secret@db/a");
+        assert_eq!(sites[1].config["database_env"], "DATABASE_URL");
+        assert!(!sites[1].config.contains_key("database_url"));
+        assert!(
+            sites[2].config["settings_problem"]
+                .contains("c/c_conf/settings.py: `from .secrets import *`"),
+            "{:?}",
+            sites[2].config
+        );
+        assert!(
+            sites[2].config["apps_problem"].contains("INSTALLED_APPS is"),
+            "{:?}",
+            sites[2].config
+        );
+    }
+
+    #[test]
     fn reads_versions_and_settings_modules() {
         assert_eq!(relative_to("web/conf", "web/db.sqlite3"), "../db.sqlite3");
         assert_eq!(relative_to("", "db.sqlite3"), "db.sqlite3");

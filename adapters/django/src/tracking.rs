@@ -214,3 +214,129 @@ pub(crate) fn expected_after(
         rows: rows.into_iter().map(|(_, a, n)| vec![a, n]).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migdoctor_model::Column;
+
+    fn shape() -> TableShape {
+        TableShape {
+            columns: ["id", "app", "name", "applied"]
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    data_type: "text".into(),
+                    nullable: false,
+                })
+                .collect(),
+            primary_key: vec!["id".into()],
+            unique_indexes: vec![],
+        }
+    }
+
+    fn rows(list: &[(i64, Value, Value)]) -> Rows {
+        Rows {
+            columns: vec!["id".into(), "app".into(), "name".into(), "applied".into()],
+            rows: list
+                .iter()
+                .map(|(id, a, n)| {
+                    vec![
+                        Value::Int(*id),
+                        a.clone(),
+                        n.clone(),
+                        Value::Timestamp("2026-11-29 07:00:00+00:00".into()),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    fn t(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn a_null_name_is_an_error_naming_the_row() {
+        let at = TrackingLocation::table(TABLE);
+        let r = rows(&[
+            (1, t("shop"), t("0001_initial")),
+            (2, t("shop"), Value::Null),
+        ]);
+        let e = decode(&at, Some(&shape()), &r).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tracking table django_migrations, row 2: name is NULL (Django's column is NOT NULL: the table was altered or written by hand)"
+        );
+    }
+
+    #[test]
+    fn another_tools_table_is_unrecognized() {
+        let at = TrackingLocation::table(TABLE);
+        let mut s = shape();
+        s.columns.truncate(2);
+        let state = decode(&at, Some(&s), &Rows::default()).unwrap();
+        assert!(matches!(
+            state.recognition,
+            Recognition::Unrecognized { .. }
+        ));
+    }
+
+    #[test]
+    fn fake_unfake_and_dedupe_predict_the_rows_django_keeps() {
+        let at = TrackingLocation::table(TABLE);
+        let r = rows(&[
+            (1, t("shop"), t("0001_initial")),
+            (2, t("shop"), t("0002_price")),
+            (3, t("shop"), t("0002_price")),
+        ]);
+        let before = decode(&at, Some(&shape()), &r).unwrap();
+        let dup: Vec<(String, Value)> = r
+            .columns
+            .iter()
+            .cloned()
+            .zip(r.rows[2].iter().cloned())
+            .collect();
+        let after = expected_after(
+            &before,
+            &[
+                Action::DeleteRows { rows: vec![dup] },
+                Action::MarkApplied {
+                    id: MigrationId::from("blog.0001_initial"),
+                },
+                Action::MarkUnapplied {
+                    id: MigrationId::from("shop.0001_initial"),
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(after.columns, vec!["app", "name"]);
+        assert_eq!(
+            after.rows,
+            vec![
+                vec![t("shop"), t("0002_price")],
+                vec![t("blog"), t("0001_initial")]
+            ]
+        );
+        let sql = render(
+            Dialect::Postgres,
+            &at,
+            &Action::MarkApplied {
+                id: MigrationId::from("blog.0001_initial"),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            sql[0].text,
+            "INSERT INTO \"django_migrations\" (\"app\", \"name\", \"applied\") VALUES ($1, $2, now())"
+        );
+        assert!(render(
+            Dialect::Sqlite,
+            &at,
+            &Action::MarkApplied {
+                id: MigrationId::from("no-dot")
+            }
+        )
+        .is_err());
+    }
+}
