@@ -2,23 +2,11 @@
 //! `migrate` make the state, it is broken as incidents break it, migdoctor repairs it, and
 //! Django's own `migrate --check` and `showmigrations` agree afterwards.
 
-use migdoctor_tests::{apply_playbook, codes, diagnose_json, dialects, Dialect, TestDb};
-use std::path::{Path, PathBuf};
+use migdoctor_tests::{
+    apply_playbook, codes, diagnose_json, dialects, django_python, Dialect, TestDb,
+};
+use std::path::PathBuf;
 use std::process::Command;
-
-/// Returns the venv's Python when Django is installed there (a failure under CI=true).
-pub(crate) fn django_python() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin");
-    let python = venv.join("python");
-    if venv.join("django-admin").is_file() {
-        return Some(python);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and Django is not installed in {} (run .ci/run, which installs tests/frameworks/requirements.txt)", venv.display());
-    }
-    eprintln!("skipping: Django is not installed in {}; run: python3 -m venv .build/venv && .build/venv/bin/pip install -r tests/frameworks/requirements.txt", venv.display());
-    None
-}
 
 pub(crate) struct DjangoProject {
     pub(crate) dir: tempfile::TempDir,

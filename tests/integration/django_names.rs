@@ -14,9 +14,9 @@ use migdoctor_adapter_django::names::{
 };
 use migdoctor_db::{Db, DbUrl, Mode};
 use migdoctor_model::{LiveSchema, SchemaEffect};
-use migdoctor_tests::{block_on, dialects, Dialect, TestDb};
+use migdoctor_tests::{block_on, dialects, django_python, Dialect, TestDb};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const MANAGE_PY: &str = r#"import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
@@ -118,37 +118,6 @@ class Migration(migrations.Migration):
         migrations.AlterIndexTogether("tag", {("label", "id")}),
     ]
 "#;
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Returns the Python of `.build/venv` (or `$MIGDOCTOR_DJANGO_PYTHON`) when it has Django 5.2;
-/// `None` with the reason printed outside CI, a failure in CI.
-#[allow(clippy::print_stderr)]
-fn django_python() -> Option<PathBuf> {
-    let python = std::env::var_os("MIGDOCTOR_DJANGO_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin/python"));
-    let version = std::process::Command::new(&python)
-        .args(["-c", "import django; print(django.get_version())"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    match version {
-        Some(v) if v.starts_with("5.2") => Some(python),
-        other => {
-            let why = format!(
-                "Django 5.2 is not installed in {} (found {other:?}); run: python3 -m venv .build/venv && .build/venv/bin/pip install -r tests/frameworks/requirements.txt",
-                python.display()
-            );
-            assert!(!in_ci(), "CI=true and {why}");
-            eprintln!("skipping: {why}");
-            None
-        }
-    }
-}
 
 /// Returns the environment telling the settings which database to use.
 fn db_env(db: &TestDb) -> Vec<(String, String)> {

@@ -409,6 +409,35 @@ pub fn dialects() -> Vec<Dialect> {
     vec![Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql]
 }
 
+/// Returns the Python of `.build/venv` (or `$MIGDOCTOR_DJANGO_PYTHON`) when it has Django 5.2
+/// (made by `.ci/run` from tests/frameworks/requirements.txt); `None` with the reason printed
+/// outside CI, a failure in CI.
+pub fn django_python() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("MIGDOCTOR_DJANGO_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin/python")
+        });
+    let version = std::process::Command::new(&python)
+        .args(["-c", "import django; print(django.get_version())"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match version {
+        Some(v) if v.starts_with("5.2") => Some(python),
+        other => {
+            let why = format!(
+                "Django 5.2 is not installed in {} (found {other:?}); run: python3 -m venv .build/venv && .build/venv/bin/pip install -r tests/frameworks/requirements.txt",
+                python.display()
+            );
+            assert!(!in_ci(), "CI=true and {why}");
+            skip_notice(&why);
+            None
+        }
+    }
+}
+
 /// Returns the `alembic` executable of the repository's virtual environment
 /// (`.build/venv`, made by `.ci/run`) or `$MIGDOCTOR_ALEMBIC`; `None` (with the reason printed)
 /// outside CI when it is missing. In CI a missing Alembic is a failure.
