@@ -5,7 +5,7 @@ use crate::error::abort_if_asked;
 use crate::inspect::read_tracking_at;
 use crate::intent::Attempt;
 use crate::journal::Record;
-use crate::reconcile::{recover, Recovery};
+use crate::reconcile::{recover, session_id, Recovery};
 use crate::{EngineError, FaultPoint};
 use migdoctor_db::{Db, Locked};
 use migdoctor_model::{Action, Adapter, Dialect, Plan, Rows, Sql, TrackingLocation, TrackingState};
@@ -328,6 +328,7 @@ async fn apply_locked(
     attempt: &mut Attempt,
 ) -> Result<ApplyReport, EngineError> {
     opts.fault(FaultPoint::AfterLock)?;
+    attempt.in_session(session_id(locked.db()).await?);
     let label = plan.site.label();
     let current = read_tracking_at(locked.db(), adapter, &plan.location, &label).await?;
     if current.fingerprint() != plan.state_fingerprint {

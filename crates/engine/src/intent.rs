@@ -3,7 +3,7 @@
 
 use crate::backup::{Backup, Written};
 use crate::journal::{append_journal, Record, Status};
-use crate::reconcile::{classify, outcome};
+use crate::reconcile::{classify, outcome, session_ended};
 use crate::EngineError;
 use migdoctor_db::{Db, Mode};
 use migdoctor_model::Rows;
@@ -43,6 +43,11 @@ impl Attempt {
             time: chrono::Utc::now().to_rfc3339(),
             ..self.base.clone()
         }
+    }
+
+    /// Returns nothing; remembers the writer's server session (see [`Record::session`]).
+    pub fn in_session(&mut self, session: Option<String>) {
+        self.base.session = session;
     }
 
     /// Returns nothing; remembers the backup (so a failure record names it).
@@ -120,8 +125,13 @@ impl Attempt {
         }
         let mut decided = classify(db, intent, self.backup.as_ref()).await;
         if decided.is_err() {
+            // The connection is gone: read through a new one once the old session has ended
+            // on the server (a COMMIT it was sent lands or not before that).
             if let Ok(mut fresh) = Db::connect(db.url(), Mode::ReadOnly).await {
-                decided = classify(&mut fresh, intent, self.backup.as_ref()).await;
+                let wait = std::time::Duration::from_secs(15);
+                if let Ok(true) = session_ended(&mut fresh, intent.session.as_deref(), wait).await {
+                    decided = classify(&mut fresh, intent, self.backup.as_ref()).await;
+                }
                 fresh.close().await;
             }
         }

@@ -153,6 +153,10 @@ pub struct Record {
     /// Process id of the writer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
+    /// The writer's server session (PostgreSQL backend pid, MySQL connection id): while it is
+    /// open, a COMMIT it was sent may still land, so reconciliation waits for it to end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 impl Record {

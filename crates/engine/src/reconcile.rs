@@ -9,8 +9,9 @@ use crate::inspect::read_tracking_at;
 use crate::journal::{append_journal, read_journal, writer_running, LineProblem, Record, Status};
 use crate::{adapter_for, EngineError};
 use migdoctor_db::Db;
-use migdoctor_model::{Rows, TrackingState};
+use migdoctor_model::{Dialect, Rows, Sql, TrackingState, Value};
 use serde::Serialize;
+use std::time::{Duration, Instant};
 
 /// Returns nothing; a pending record whose outcome was just recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -142,6 +143,23 @@ pub async fn recover(db: Option<&mut Db>, opts: &ApplyOptions) -> Result<Recover
             )));
             continue;
         }
+        match session_ended(db, record.session.as_deref(), opts.lock_timeout).await {
+            Ok(true) => {}
+            Ok(false) => {
+                recovery.unreconciled.push(unreconciled(format!(
+                    "its server session {} is still open after {}s (a COMMIT it was sent may still land); run the command again once it has ended",
+                    record.session.as_deref().unwrap_or("?"),
+                    opts.lock_timeout.as_secs()
+                )));
+                continue;
+            }
+            Err(e) => {
+                recovery.unreconciled.push(unreconciled(format!(
+                    "cannot tell whether its server session ended: {e}"
+                )));
+                continue;
+            }
+        }
         let backup = read_backup(&opts.backups(), &id).ok().map(|(b, _)| b);
         match classify(db, record, backup.as_ref()).await {
             Ok((status, found)) => {
@@ -160,6 +178,66 @@ pub async fn recover(db: Option<&mut Db>, opts: &ApplyOptions) -> Result<Recover
         }
     }
     Ok(recovery)
+}
+
+/// Returns the id of this session on the server (PostgreSQL backend pid, MySQL connection
+/// id); `None` on SQLite, where the writer is the process itself.
+pub(crate) async fn session_id(db: &mut Db) -> Result<Option<String>, EngineError> {
+    let sql = match db.facts().dialect {
+        Dialect::Postgres => "SELECT pg_backend_pid()::text",
+        Dialect::Mysql => "SELECT CAST(CONNECTION_ID() AS CHAR)",
+        Dialect::Sqlite => return Ok(None),
+    };
+    let rows = db
+        .fetch_rows("reading the session id", &Sql::new(sql))
+        .await?;
+    Ok(rows.rows.first().and_then(|r| r.first()).map(|v| match v {
+        Value::Text(s) => s.clone(),
+        other => other.display(),
+    }))
+}
+
+/// Returns true once the server session `session` (of a killed writer) no longer exists,
+/// waiting up to `wait`; true at once when there is none to wait for.
+pub(crate) async fn session_ended(
+    db: &mut Db,
+    session: Option<&str>,
+    wait: Duration,
+) -> Result<bool, EngineError> {
+    let Some(session) = session else {
+        return Ok(true);
+    };
+    let Ok(id) = session.parse::<i64>() else {
+        return Ok(true);
+    };
+    let sql = match db.facts().dialect {
+        Dialect::Postgres => {
+            Sql::with_params("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = $1", vec![Value::Int(id)])
+        }
+        Dialect::Mysql => Sql::with_params(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
+            vec![Value::Int(id)],
+        ),
+        Dialect::Sqlite => return Ok(true),
+    };
+    let start = Instant::now();
+    loop {
+        let rows = db
+            .fetch_rows("looking for the killed writer's session", &sql)
+            .await?;
+        let open = rows
+            .rows
+            .first()
+            .and_then(|r| r.first())
+            .is_some_and(|v| !matches!(v, Value::Int(0)) && v.display() != "0");
+        if !open {
+            return Ok(true);
+        }
+        if start.elapsed() >= wait {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Returns the outcome record of the operation `intent` began, decided from the table.
@@ -239,6 +317,16 @@ pub(crate) async fn classify(
             Status::RolledBack,
             format!("{now}: the rows of backup {id}, as before"),
         ),
+        (false, Some(false))
+            if backup.is_some_and(|b| !b.table_existed)
+                && state.present
+                && state.raw.rows.is_empty() =>
+        {
+            (
+                Status::Unknown,
+                format!("{now} and is empty: the CREATE TABLE ran (MySQL commits DDL at once) but the rows never did; the table was absent before: drop the empty table to return to that state, then plan again"),
+            )
+        }
         (false, Some(false)) => (
             Status::Unknown,
             format!(

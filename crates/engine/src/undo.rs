@@ -7,7 +7,7 @@ use crate::backup::{new_backup_id, read_backup, write_backup_at, Backup};
 use crate::inspect::read_tracking_at;
 use crate::intent::Attempt;
 use crate::journal::Record;
-use crate::reconcile::{recover, Recovery};
+use crate::reconcile::{recover, session_id, Recovery};
 use crate::{adapter_for, EngineError, FaultPoint};
 use migdoctor_db::{Db, Locked};
 use migdoctor_model::{Action, Adapter, Dialect, Sql};
@@ -86,6 +86,7 @@ async fn undo_locked(
     attempt: &mut Attempt,
 ) -> Result<ApplyReport, EngineError> {
     opts.fault(FaultPoint::AfterLock)?;
+    attempt.in_session(session_id(locked.db()).await?);
     let label = format!("undo {}", backup.id);
     let current = read_tracking_at(locked.db(), adapter, &backup.location, &label).await?;
     if !opts.force {
