@@ -1,7 +1,7 @@
 //! `migdoctor journal`: the audit trail of a project's applies and undos, settled and checked.
 
 use super::apply::{options, print_recovery};
-use crate::context::{connect, Ctx};
+use crate::context::{connect, load_project, resolve_url, Ctx};
 use crate::exit;
 use crate::render::{json, md_cell, md_table, table, Format};
 use migdoctor_db::{Db, DbUrl, Mode};
@@ -54,11 +54,23 @@ async fn reading_session(ctx: &mut Ctx<'_>, url: &DbUrl) -> anyhow::Result<Db> {
     connect(url, Mode::ReadOnly).await
 }
 
+/// Returns the database to settle pending records on: --db / DATABASE_URL, else (only when
+/// there is something pending) the URL the project itself writes down.
+fn database(ctx: &mut Ctx<'_>, args: &JournalArgs, opts: &ApplyOptions) -> anyhow::Result<Option<DbUrl>> {
+    if let Some(raw) = &ctx.global.db {
+        return Ok(Some(DbUrl::parse(raw)?));
+    }
+    if read_journal(&opts.journal())?.pending().is_empty() {
+        return Ok(None);
+    }
+    let project = load_project(&args.path, &ctx.global, None)?;
+    resolve_url(ctx, &project.root, &project.sites)
+}
+
 pub async fn run(ctx: &mut Ctx<'_>, args: JournalArgs) -> anyhow::Result<i32> {
     let opts = options(ctx, &args.path);
-    let recovery = match ctx.global.db.clone() {
-        Some(raw) => {
-            let url = DbUrl::parse(&raw)?;
+    let recovery = match database(ctx, &args, &opts)? {
+        Some(url) => {
             let mut db = reading_session(ctx, &url).await?;
             let r = recover(Some(&mut db), &opts).await;
             db.close().await;
@@ -66,7 +78,12 @@ pub async fn run(ctx: &mut Ctx<'_>, args: JournalArgs) -> anyhow::Result<i32> {
         }
         None => recover(None, &opts).await?,
     };
-    print_recovery(ctx, &opts, &recovery)?;
+    // Unreconciled records are part of the report itself.
+    let told = Recovery {
+        unreconciled: Vec::new(),
+        ..recovery.clone()
+    };
+    print_recovery(ctx, &opts, &told)?;
     let journal = read_journal(&opts.journal())?;
     if journal.lines.is_empty() && journal.problems.is_empty() {
         ctx.note(&format!(
