@@ -159,3 +159,7 @@ pub fn verify(journal: &Journal, backups: &Path) -> Verification {
     }
     v
 }
+
+#[cfg(test)]
+#[path = "audit_tests.rs"]
+mod tests;
