@@ -141,3 +141,26 @@ impl Attempt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_that_cannot_be_appended_says_the_change_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the journal file should be: every append fails.
+        let journal = dir.path().join("journal.jsonl");
+        std::fs::create_dir_all(&journal).unwrap();
+        let mut a = Attempt::new(journal.clone(), Record::now("apply"));
+        a.base.backup_id = Some("b1".into());
+        a.committed = true;
+        let err = a.committed("fp", 2).unwrap_err();
+        assert!(matches!(err, EngineError::Unrecorded { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("COMMITTED (backup b1)") && text.contains(&journal.display().to_string()),
+            "{text}"
+        );
+    }
+}
