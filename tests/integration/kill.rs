@@ -330,16 +330,8 @@ fn abort_at_each_step(dialect: Dialect) {
         let out = s.run(&s.apply_args(), None);
         assert!(out.status.success(), "{ctx}: {}", text(&out));
         let id = s.entries().last().unwrap().backup_id.clone().unwrap();
-        let args = [
-            "undo",
-            &id,
-            "--db",
-            &s.db.url,
-            "--project",
-            &s.p(),
-            "--yes",
-        ]
-        .map(str::to_string);
+        let args =
+            ["undo", &id, "--db", &s.db.url, "--project", &s.p(), "--yes"].map(str::to_string);
         let n0 = s.entries().len();
         let out = s.run(&args, Some(step));
         assert_eq!(out.status.signal(), Some(6), "{ctx}: {}", text(&out));

@@ -44,7 +44,11 @@ fn a_whole_trail_verifies_and_each_gap_is_named() {
     let backups = dir.path().join("backups");
     let journal = dir.path().join("journal.jsonl");
     let good = write_backup(&backups, &backup("b-good")).unwrap();
-    append_journal(&journal, &record(Status::Pending, "b-good", Some(&good.sha256))).unwrap();
+    append_journal(
+        &journal,
+        &record(Status::Pending, "b-good", Some(&good.sha256)),
+    )
+    .unwrap();
     append_journal(&journal, &record(Status::Committed, "b-good", None)).unwrap();
     let v = verify(&read_journal(&journal).unwrap(), &backups);
     assert!(v.gaps.is_empty(), "{:?}", v.gaps);
@@ -53,17 +57,30 @@ fn a_whole_trail_verifies_and_each_gap_is_named() {
     // A tampered backup, a missing one, an unsettled intent, an unknown outcome, a line that
     // is no record, a cut-off line and a backup no record names.
     let tampered = write_backup(&backups, &backup("b-tampered")).unwrap();
-    append_journal(&journal, &record(Status::Pending, "b-tampered", Some(&tampered.sha256)))
-        .unwrap();
+    append_journal(
+        &journal,
+        &record(Status::Pending, "b-tampered", Some(&tampered.sha256)),
+    )
+    .unwrap();
     append_journal(&journal, &record(Status::Committed, "b-tampered", None)).unwrap();
     std::fs::write(&tampered.path, b"{}").unwrap();
-    append_journal(&journal, &record(Status::Committed, "b-missing", Some("00"))).unwrap();
+    append_journal(
+        &journal,
+        &record(Status::Committed, "b-missing", Some("00")),
+    )
+    .unwrap();
     let pending = write_backup(&backups, &backup("b-pending")).unwrap();
-    append_journal(&journal, &record(Status::Pending, "b-pending", Some(&pending.sha256)))
-        .unwrap();
+    append_journal(
+        &journal,
+        &record(Status::Pending, "b-pending", Some(&pending.sha256)),
+    )
+    .unwrap();
     let unknown = write_backup(&backups, &backup("b-unknown")).unwrap();
-    append_journal(&journal, &record(Status::Unknown, "b-unknown", Some(&unknown.sha256)))
-        .unwrap();
+    append_journal(
+        &journal,
+        &record(Status::Unknown, "b-unknown", Some(&unknown.sha256)),
+    )
+    .unwrap();
     write_backup(&backups, &backup("b-orphan")).unwrap();
     let mut text = std::fs::read(&journal).unwrap();
     text.extend_from_slice(b"not json\n{\"time\":\"2026-11-29T0");
@@ -88,9 +105,21 @@ fn a_whole_trail_verifies_and_each_gap_is_named() {
         "{:#?}",
         v.gaps
     );
-    assert!(v.gaps[1].detail.contains("b-tampered.json"), "{}", v.gaps[1].detail);
-    assert!(v.notes.iter().any(|n| n.contains("cut off")), "{:?}", v.notes);
-    assert!(v.notes.iter().any(|n| n.contains("b-orphan")), "{:?}", v.notes);
+    assert!(
+        v.gaps[1].detail.contains("b-tampered.json"),
+        "{}",
+        v.gaps[1].detail
+    );
+    assert!(
+        v.notes.iter().any(|n| n.contains("cut off")),
+        "{:?}",
+        v.notes
+    );
+    assert!(
+        v.notes.iter().any(|n| n.contains("b-orphan")),
+        "{:?}",
+        v.notes
+    );
 }
 
 #[test]

@@ -177,7 +177,9 @@ pub fn sweep_leftovers(
         let bytes = std::fs::read(&tmp).map_err(|e| io_err(&tmp, e))?;
         let complete = serde_json::from_slice::<Backup>(&bytes).is_ok_and(|b| b.id == id);
         let hash = migdoctor_model::sha256_hex(&bytes);
-        let named = pending.iter().find(|r| r.backup_id.as_deref() == Some(id.as_str()));
+        let named = pending
+            .iter()
+            .find(|r| r.backup_id.as_deref() == Some(id.as_str()));
         let promote = complete
             && !final_path.exists()
             && named.is_some_and(|r| r.backup_sha256.as_deref().is_none_or(|h| h == hash));

@@ -405,7 +405,11 @@ impl Journal {
         let mut by_backup: HashMap<String, usize> = HashMap::new();
         for l in &self.lines {
             let r = &l.record;
-            let at = r.backup_id.as_ref().and_then(|id| by_backup.get(id)).copied();
+            let at = r
+                .backup_id
+                .as_ref()
+                .and_then(|id| by_backup.get(id))
+                .copied();
             match at {
                 Some(i) => out[i].merge(l),
                 None => {

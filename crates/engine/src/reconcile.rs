@@ -211,9 +211,10 @@ pub(crate) async fn session_ended(
         return Ok(true);
     };
     let sql = match db.facts().dialect {
-        Dialect::Postgres => {
-            Sql::with_params("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = $1", vec![Value::Int(id)])
-        }
+        Dialect::Postgres => Sql::with_params(
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = $1",
+            vec![Value::Int(id)],
+        ),
         Dialect::Mysql => Sql::with_params(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
             vec![Value::Int(id)],
@@ -241,7 +242,12 @@ pub(crate) async fn session_ended(
 }
 
 /// Returns the outcome record of the operation `intent` began, decided from the table.
-pub(crate) fn outcome(intent: &Record, status: Status, found: &str, error: Option<String>) -> Record {
+pub(crate) fn outcome(
+    intent: &Record,
+    status: Status,
+    found: &str,
+    error: Option<String>,
+) -> Record {
     Record {
         status: Some(status),
         reconciled: true,
@@ -260,12 +266,7 @@ fn rows_text(rows: &Rows) -> String {
     let mut v: Vec<String> = rows
         .rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|x| x.display())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
+        .map(|r| r.iter().map(|x| x.display()).collect::<Vec<_>>().join(", "))
         .collect();
     v.sort();
     format!("[{}]", v.join("; "))
@@ -293,7 +294,10 @@ pub(crate) async fn classify(
     };
     let framework = intent.framework.ok_or_else(|| missing("framework"))?;
     let location = intent.location.as_ref().ok_or_else(|| missing("table"))?;
-    let expected = intent.expected_rows.as_ref().ok_or_else(|| missing("expected rows"))?;
+    let expected = intent
+        .expected_rows
+        .as_ref()
+        .ok_or_else(|| missing("expected rows"))?;
     let present = intent.expected_present.unwrap_or(true);
     let adapter = adapter_for(framework).ok_or_else(|| EngineError::Journal {
         path: format!("pending record of backup {id}"),

@@ -56,7 +56,11 @@ async fn reading_session(ctx: &mut Ctx<'_>, url: &DbUrl) -> anyhow::Result<Db> {
 
 /// Returns the database to settle pending records on: --db / DATABASE_URL, else (only when
 /// there is something pending) the URL the project itself writes down.
-fn database(ctx: &mut Ctx<'_>, args: &JournalArgs, opts: &ApplyOptions) -> anyhow::Result<Option<DbUrl>> {
+fn database(
+    ctx: &mut Ctx<'_>,
+    args: &JournalArgs,
+    opts: &ApplyOptions,
+) -> anyhow::Result<Option<DbUrl>> {
     if let Some(raw) = &ctx.global.db {
         return Ok(Some(DbUrl::parse(raw)?));
     }
@@ -214,7 +218,10 @@ fn text(
     writeln!(ctx.out, "journal {}", opts.journal().display())?;
     let rows: Vec<Vec<String>> = entries.iter().map(cells).collect();
     table(ctx.out, &HEADERS, &rows)?;
-    let undo: Vec<&Entry> = entries.iter().filter(|e| e.undo_command.is_some()).collect();
+    let undo: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.undo_command.is_some())
+        .collect();
     if !undo.is_empty() {
         writeln!(ctx.out, "\nundo:")?;
         for e in undo {
