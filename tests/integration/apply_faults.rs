@@ -6,7 +6,8 @@
 
 use migdoctor_db::{Db, DbError, DbUrl, Mode};
 use migdoctor_engine::{
-    adapter_for, apply, read_journal, undo, ApplyOptions, EngineError, FaultPoint, Status,
+    adapter_for, append_journal, apply, read_journal, undo, ApplyOptions, EngineError, FaultPoint,
+    Record, Status,
 };
 use migdoctor_model::{Framework, Plan, Value};
 use migdoctor_tests::{block_on, cli, dialects, three_migrations, Dialect, Project, TestDb};
@@ -266,6 +267,44 @@ fn rebuild_faults_mysql() {
         |_| {},
         "3",
     );
+}
+
+#[test]
+fn apply_refuses_while_a_pending_record_of_this_database_cannot_be_settled() {
+    let Some(db) = TestDb::create(Dialect::Sqlite) else {
+        return;
+    };
+    let project = Project::golang_migrate(&three_migrations());
+    dirty(&db);
+    let before = db.dump("schema_migrations");
+    let plan = make_plan(&db, &project, "golang-migrate/undirty", "2");
+    let opts = ApplyOptions::new(project.dir.path().join(".migdoctor"));
+    // An intent whose table cannot be read (it names none): its outcome cannot be decided.
+    let database = std::fs::canonicalize(&db.name).unwrap();
+    let intent = Record {
+        status: Some(Status::Pending),
+        backup_id: Some("20261129T000000.000Z-00000000".into()),
+        dialect: Some(Dialect::Sqlite),
+        database: Some(database.display().to_string()),
+        target: Some(db.url.clone()),
+        ..Record::now("apply")
+    };
+    append_journal(&opts.journal(), &intent).unwrap();
+    let err = block_on(run(&db, &plan, &opts)).expect_err("must refuse");
+    assert!(
+        matches!(err, EngineError::Unsettled { ref backup, .. } if backup == "20261129T000000.000Z-00000000"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("it names no framework"), "{err}");
+    assert_eq!(db.dump("schema_migrations"), before);
+    // Once its outcome is recorded (by a person, here), apply goes ahead.
+    let settled = Record {
+        status: Some(Status::RolledBack),
+        ..intent
+    };
+    append_journal(&opts.journal(), &settled).unwrap();
+    block_on(run(&db, &plan, &opts)).unwrap();
+    assert_ne!(db.dump("schema_migrations"), before);
 }
 
 #[test]

@@ -180,6 +180,7 @@ pub async fn apply(
     }
     let url = db.url().redacted().to_string();
     let recovered = recover(Some(db), opts).await?;
+    recovered.require_settled(&opts.journal())?;
     let key = adapter.lock_key(&facts, &plan.location);
     let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
     let mut attempt = Attempt::new(

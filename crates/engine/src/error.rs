@@ -230,6 +230,16 @@ pub enum EngineError {
         /// The undo command.
         undo: String,
     },
+    /// A pending record of this database could not be settled; nothing was written.
+    #[error("the journal {journal} holds a pending record of backup {backup} made on this database whose outcome cannot be recorded yet: {reason}; nothing was written (a write now would change the rows its outcome is read from)\nhint: once it can be, `migdoctor journal --db URL` records it; then run this again")]
+    Unsettled {
+        /// The journal file.
+        journal: String,
+        /// The backup id of the pending record.
+        backup: String,
+        /// Why it cannot be settled.
+        reason: String,
+    },
     /// The journal file could not be read or written.
     #[error("journal {path}: {reason}")]
     Journal {

@@ -35,6 +35,8 @@ pub struct Unreconciled {
     pub backup_id: String,
     /// The database it was recorded for (redacted).
     pub target: Option<String>,
+    /// It was made on the database at hand (so a write there must wait until it is settled).
+    pub here: bool,
     /// Why it was not settled now.
     pub reason: String,
 }
@@ -53,6 +55,19 @@ pub struct Recovery {
 }
 
 impl Recovery {
+    /// Returns an error when a pending record made on the database at hand is still without
+    /// an outcome: a write now would change the rows its outcome is to be read from.
+    pub fn require_settled(&self, journal: &std::path::Path) -> Result<(), EngineError> {
+        match self.unreconciled.iter().find(|u| u.here) {
+            Some(u) => Err(EngineError::Unsettled {
+                journal: journal.display().to_string(),
+                backup: u.backup_id.clone(),
+                reason: u.reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Returns true when there is nothing to report.
     pub fn is_empty(&self) -> bool {
         self.leftovers.is_empty()
@@ -114,9 +129,14 @@ pub async fn recover(db: Option<&mut Db>, opts: &ApplyOptions) -> Result<Recover
     let mut db = db;
     for record in journal.pending() {
         let id = record.backup_id.clone().unwrap_or_default();
+        let here = db.as_deref().is_some_and(|db| {
+            record.dialect == Some(db.facts().dialect)
+                && record.database.as_deref() == Some(db.facts().database.as_str())
+        });
         let unreconciled = |reason: String| Unreconciled {
             backup_id: id.clone(),
             target: record.target.clone(),
+            here,
             reason,
         };
         if writer_running(record) {
@@ -133,10 +153,7 @@ pub async fn recover(db: Option<&mut Db>, opts: &ApplyOptions) -> Result<Recover
             )));
             continue;
         };
-        let facts = db.facts();
-        if record.dialect != Some(facts.dialect)
-            || record.database.as_deref() != Some(facts.database.as_str())
-        {
+        if !here {
             recovery.unreconciled.push(unreconciled(format!(
                 "it was made on {}, not on this database",
                 record.target.as_deref().unwrap_or("another database")
@@ -173,7 +190,7 @@ pub async fn recover(db: Option<&mut Db>, opts: &ApplyOptions) -> Result<Recover
                 });
             }
             Err(e) => recovery.unreconciled.push(unreconciled(format!(
-                "the tracking table could not be read: {e}"
+                "its outcome cannot be read from the tracking table: {e}"
             ))),
         }
     }

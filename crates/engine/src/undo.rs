@@ -18,6 +18,7 @@ use migdoctor_sql::{delete_all, drop_table, insert_row};
 /// so an undo can itself be undone.
 pub async fn undo(db: &mut Db, id: &str, opts: &ApplyOptions) -> Result<ApplyReport, EngineError> {
     let recovered = recover(Some(db), opts).await?;
+    recovered.require_settled(&opts.journal())?;
     let (backup, _) = read_backup(&opts.backups(), id)?;
     let adapter = adapter_for(backup.framework).ok_or_else(|| EngineError::Backup {
         path: id.to_string(),
