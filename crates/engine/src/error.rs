@@ -73,6 +73,7 @@ impl FaultPoint {
 }
 
 /// The hidden test hook: the name of a [`FaultPoint`] at which the process aborts.
+#[doc(hidden)]
 pub const ABORT_ENV: &str = "MIGDOCTOR_ABORT_AT";
 
 /// Aborts the process (no unwinding, no destructors: as close to `kill -9` as a process can do
