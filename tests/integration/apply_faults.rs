@@ -1,9 +1,14 @@
 //! The apply protocol under failure: a failure injected after each step leaves the tracking
-//! table byte-for-byte as it was (the backup, once written, stays); a crash after COMMIT is
-//! undone from the backup; a held lock makes apply wait and then give up without writing.
+//! table byte-for-byte as it was (the backup, once written, stays) and the journal says so
+//! (`failed` before the intent record, `rolled-back` after it); a crash after COMMIT leaves a
+//! pending record that the next command settles as committed, and is undone from the backup;
+//! a held lock makes apply wait and then give up without writing.
 
 use migdoctor_db::{Db, DbError, DbUrl, Mode};
-use migdoctor_engine::{adapter_for, apply, undo, ApplyOptions, EngineError, FaultPoint};
+use migdoctor_engine::{
+    adapter_for, append_journal, apply, read_journal, undo, ApplyOptions, EngineError, FaultPoint,
+    Record, Status,
+};
 use migdoctor_model::{Framework, Plan, Value};
 use migdoctor_tests::{block_on, cli, dialects, three_migrations, Dialect, Project, TestDb};
 use std::time::Duration;
@@ -11,7 +16,9 @@ use std::time::Duration;
 const BEFORE_COMMIT: &[FaultPoint] = &[
     FaultPoint::AfterLock,
     FaultPoint::AfterFingerprint,
+    FaultPoint::AfterBackupTemp,
     FaultPoint::AfterBackup,
+    FaultPoint::AfterPending,
     FaultPoint::MidSteps,
     FaultPoint::SeverMidSteps,
     FaultPoint::AfterSteps,
@@ -48,10 +55,25 @@ async fn run(
     apply(&mut conn, adapter, plan, opts).await
 }
 
-fn backups(opts: &ApplyOptions) -> usize {
+fn names(opts: &ApplyOptions) -> Vec<String> {
     std::fs::read_dir(opts.backups())
-        .map(|d| d.count())
-        .unwrap_or(0)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Returns the number of backup files (temporary files of interrupted writes not counted).
+fn backups(opts: &ApplyOptions) -> usize {
+    names(opts).iter().filter(|n| !n.starts_with('.')).count()
+}
+
+fn temp_files(opts: &ApplyOptions) -> Vec<String> {
+    names(opts)
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
 }
 
 fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version: &str) {
@@ -91,51 +113,105 @@ fn faults_for(dialect: Dialect, playbook: &str, setup: impl Fn(&TestDb), version
             before,
             "{dialect} {playbook}: state changed after a failure at {point:?}"
         );
-        let wrote_backup = !matches!(point, FaultPoint::AfterLock | FaultPoint::AfterFingerprint);
+        let wrote_backup = !matches!(
+            point,
+            FaultPoint::AfterLock | FaultPoint::AfterFingerprint | FaultPoint::AfterBackupTemp
+        );
         assert_eq!(
             backups(&opts),
             had + usize::from(wrote_backup),
             "{dialect} {point:?}: backup"
         );
+        // The temporary file an interrupted backup write leaves is there until the next run
+        // opens the backups folder, which removes it.
+        assert_eq!(
+            temp_files(&opts).len(),
+            usize::from(point == FaultPoint::AfterBackupTemp),
+            "{dialect} {point:?}: {:?}",
+            names(&opts)
+        );
+        let entries = read_journal(&opts.journal()).unwrap().entries();
+        let last = entries.last().unwrap();
+        let intent_written = !matches!(
+            point,
+            FaultPoint::AfterLock
+                | FaultPoint::AfterFingerprint
+                | FaultPoint::AfterBackupTemp
+                | FaultPoint::AfterBackup
+        );
+        assert_eq!(
+            last.status,
+            if intent_written {
+                Status::RolledBack
+            } else {
+                Status::Failed
+            },
+            "{dialect} {point:?}: {last:?}"
+        );
+        // On MySQL, rebuild-tracking's CREATE TABLE commits by itself: after it ran, the
+        // outcome is read from the table (the table was dropped again: rolled back) rather
+        // than known.
+        let ddl_ran = dialect == Dialect::Mysql
+            && playbook.ends_with("rebuild-tracking")
+            && matches!(
+                point,
+                FaultPoint::MidSteps
+                    | FaultPoint::SeverMidSteps
+                    | FaultPoint::AfterSteps
+                    | FaultPoint::AfterVerify
+            );
+        assert_eq!(last.reconciled, ddl_ran, "{dialect} {point:?}: {last:?}");
     }
-    let journal = std::fs::read_to_string(opts.journal()).unwrap();
+    let journal = read_journal(&opts.journal()).unwrap();
+    assert!(journal.problems.is_empty(), "{:?}", journal.problems);
+    assert!(journal.pending().is_empty());
     assert!(
         journal
-            .lines()
-            .all(|l| l.contains("\"outcome\":\"failed\"")),
-        "{journal}"
+            .entries()
+            .iter()
+            .any(|e| e.error.as_deref() == Some("injected failure at AfterVerify")),
+        "{:?}",
+        journal.entries()
     );
-    assert!(
-        journal.contains("injected failure at AfterVerify"),
-        "{journal}"
-    );
-    // A crash after COMMIT but before the journal: the change is in, the backup undoes it.
+    // A crash after COMMIT but before the outcome: the change is in, only the intent records
+    // it; the undo's first act settles it as committed, then the backup undoes it.
     opts.fault = Some(FaultPoint::AfterCommit);
     let err = block_on(run(&db, &plan, &opts)).expect_err("fault");
     assert!(matches!(
         err,
         EngineError::Injected(FaultPoint::AfterCommit)
     ));
+    assert!(temp_files(&opts).is_empty(), "{:?}", names(&opts));
     assert_ne!(db.dump("schema_migrations"), before);
-    let newest = std::fs::read_dir(opts.backups())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .max()
-        .unwrap();
+    let journal = read_journal(&opts.journal()).unwrap();
+    assert_eq!(journal.pending().len(), 1, "{dialect}");
+    let pending_id = journal.pending()[0].backup_id.clone().unwrap();
     opts.fault = None;
     let url = DbUrl::parse(&db.url).unwrap();
     block_on(async {
         let mut conn = Db::connect(&url, Mode::ReadWrite).await.unwrap();
-        undo(&mut conn, newest.trim_end_matches(".json"), &opts)
-            .await
-            .unwrap();
+        let r = undo(&mut conn, &pending_id, &opts).await.unwrap();
+        assert_eq!(r.recovered.reconciled.len(), 1, "{:?}", r.recovered);
     });
     assert_eq!(
         db.dump("schema_migrations"),
         before,
         "{dialect}: undo after a post-commit crash"
     );
+    let journal = read_journal(&opts.journal()).unwrap();
+    assert!(journal.pending().is_empty());
+    let entries = journal.entries();
+    let settled = entries
+        .iter()
+        .find(|e| e.backup_id.as_deref() == Some(pending_id.as_str()))
+        .unwrap();
+    assert_eq!(
+        (settled.status, settled.reconciled),
+        (Status::Committed, true),
+        "{dialect}: {settled:?}"
+    );
+    assert_eq!(entries.last().unwrap().operation, "undo");
+    assert_eq!(entries.last().unwrap().status, Status::Committed);
     // And with no fault the same plan applies: every failure above released its locks.
     block_on(run(&db, &plan, &opts)).unwrap();
     assert_ne!(db.dump("schema_migrations"), before);
@@ -191,6 +267,44 @@ fn rebuild_faults_mysql() {
         |_| {},
         "3",
     );
+}
+
+#[test]
+fn apply_refuses_while_a_pending_record_of_this_database_cannot_be_settled() {
+    let Some(db) = TestDb::create(Dialect::Sqlite) else {
+        return;
+    };
+    let project = Project::golang_migrate(&three_migrations());
+    dirty(&db);
+    let before = db.dump("schema_migrations");
+    let plan = make_plan(&db, &project, "golang-migrate/undirty", "2");
+    let opts = ApplyOptions::new(project.dir.path().join(".migdoctor"));
+    // An intent whose table cannot be read (it names none): its outcome cannot be decided.
+    let database = std::fs::canonicalize(&db.name).unwrap();
+    let intent = Record {
+        status: Some(Status::Pending),
+        backup_id: Some("20261129T000000.000Z-00000000".into()),
+        dialect: Some(Dialect::Sqlite),
+        database: Some(database.display().to_string()),
+        target: Some(db.url.clone()),
+        ..Record::now("apply")
+    };
+    append_journal(&opts.journal(), &intent).unwrap();
+    let err = block_on(run(&db, &plan, &opts)).expect_err("must refuse");
+    assert!(
+        matches!(err, EngineError::Unsettled { ref backup, .. } if backup == "20261129T000000.000Z-00000000"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("it names no framework"), "{err}");
+    assert_eq!(db.dump("schema_migrations"), before);
+    // Once its outcome is recorded (by a person, here), apply goes ahead.
+    let settled = Record {
+        status: Some(Status::RolledBack),
+        ..intent
+    };
+    append_journal(&opts.journal(), &settled).unwrap();
+    block_on(run(&db, &plan, &opts)).unwrap();
+    assert_ne!(db.dump("schema_migrations"), before);
 }
 
 #[test]

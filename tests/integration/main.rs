@@ -14,6 +14,7 @@ mod evidence;
 mod example;
 mod formats;
 mod golang_migrate;
+mod kill;
 mod real_patterns;
 mod replay_rules;
 mod replay_rules_names;

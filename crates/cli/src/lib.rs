@@ -1,8 +1,8 @@
 //! The migdoctor command line: clap arguments, one module per command, renderers for table,
 //! JSON and Markdown output, and the mapping of outcomes to exit codes.
 //!
-//! Exit codes: 0 healthy or done, 1 findings at or above `--fail-on`, 2 usage, connection or
-//! other could-not-run errors.
+//! Exit codes: 0 healthy or done, 1 findings at or above `--fail-on` (for `journal --verify`:
+//! a gap in the audit trail), 2 usage, connection or other could-not-run errors.
 //!
 //! ```no_run
 //! let mut out = Vec::new();
@@ -25,10 +25,22 @@ pub use commands::Cli;
 pub mod exit {
     /// Healthy, or the requested change was made.
     pub const OK: i32 = 0;
-    /// Findings at or above `--fail-on`.
+    /// Findings at or above `--fail-on`; `journal --verify`: a gap in the audit trail.
     pub const FINDINGS: i32 = 1;
     /// Usage error, connection error, or anything that stopped migdoctor from looking.
     pub const ERROR: i32 = 2;
+}
+
+/// Returns the exit code of the `migdoctor` process: runs the process's own command line with
+/// its stdout and stderr (what `main` does; test binaries that must be killed mid-run call it
+/// too, so they behave exactly as `migdoctor`).
+pub fn run_process() -> i32 {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // stderr stays unlocked: the progress spinner draws to it from its own thread, and a lock
+    // held here for the whole run would deadlock the spinner's final clear.
+    let stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    run(args, &mut stdout.lock(), &mut stderr)
 }
 
 /// Returns the exit code after running the command line `args`, writing the report to `out`

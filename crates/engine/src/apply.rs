@@ -1,7 +1,11 @@
 //! The apply protocol: lock, fingerprint, backup, one transaction, verify, audit.
 
-use crate::backup::{append_journal, new_backup_id, write_backup, Backup};
+use crate::backup::{new_backup_id, write_backup_at, Backup};
+use crate::error::abort_if_asked;
 use crate::inspect::read_tracking_at;
+use crate::intent::Attempt;
+use crate::journal::Record;
+use crate::reconcile::{recover, session_id, Recovery};
 use crate::{EngineError, FaultPoint};
 use migdoctor_db::{Db, Locked};
 use migdoctor_model::{Action, Adapter, Dialect, Plan, Rows, Sql, TrackingLocation, TrackingState};
@@ -48,7 +52,10 @@ impl ApplyOptions {
         self.state_dir.join("journal.jsonl")
     }
 
+    /// Returns an error when a test injects one at `at`; aborts the process when
+    /// `MIGDOCTOR_ABORT_AT` names `at`.
     pub(crate) fn fault(&self, at: FaultPoint) -> Result<(), EngineError> {
+        abort_if_asked(at);
         if self.fault == Some(at) {
             Err(EngineError::Injected(at))
         } else {
@@ -70,6 +77,9 @@ pub struct ApplyReport {
     pub after: TrackingState,
     /// The command that undoes this.
     pub undo_command: String,
+    /// What earlier, killed runs left and this run settled first.
+    #[serde(skip_serializing_if = "Recovery::is_empty")]
+    pub recovered: Recovery,
 }
 
 /// Returns "" when both row sets hold the same rows (in any order), else what differs. When
@@ -169,10 +179,36 @@ pub async fn apply(
         });
     }
     let url = db.url().redacted().to_string();
+    let recovered = recover(Some(db), opts).await?;
+    recovered.require_settled(&opts.journal())?;
     let key = adapter.lock_key(&facts, &plan.location);
     let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
+    let mut attempt = Attempt::new(
+        opts.journal(),
+        Record {
+            playbook: Some(plan.playbook.clone()),
+            params: serde_json::to_value(&plan.params).ok(),
+            plan_fingerprint: Some(plan.fingerprint.clone()),
+            target: Some(url.clone()),
+            dialect: Some(facts.dialect),
+            database: Some(facts.database.clone()),
+            framework: Some(plan.framework),
+            table: Some(plan.location.to_string()),
+            location: Some(plan.location.clone()),
+            ..Record::now("apply")
+        },
+    );
     let mut created = false;
-    let result = apply_locked(&mut locked, adapter, plan, opts, &url, &mut created).await;
+    let result = apply_locked(
+        &mut locked,
+        adapter,
+        plan,
+        opts,
+        &url,
+        &mut created,
+        &mut attempt,
+    )
+    .await;
     let result = finish(locked, result, created, &plan.location).await;
     let result = match result {
         Err(e) if created && is_lost(&e) => {
@@ -181,24 +217,16 @@ pub async fn apply(
         }
         other => other,
     };
-    if let Err(e) = &result {
-        // Failed attempts are part of the audit trail too (best effort: the error matters more).
-        let _ = append_journal(
-            &opts.journal(),
-            &serde_json::json!({
-                "time": chrono::Utc::now().to_rfc3339(),
-                "operation": "apply",
-                "outcome": "failed",
-                "playbook": plan.playbook,
-                "plan_fingerprint": plan.fingerprint,
-                "target": url,
-                "table": plan.location.to_string(),
-                "error": e.to_string(),
-                "user": std::env::var("USER").unwrap_or_default(),
-            }),
-        );
+    match result {
+        Ok(mut report) => {
+            report.recovered = recovered;
+            Ok(report)
+        }
+        Err(e) => {
+            attempt.failed(db, &e, created).await;
+            Err(e)
+        }
     }
-    result
 }
 
 fn is_lost(e: &EngineError) -> bool {
@@ -298,8 +326,10 @@ async fn apply_locked(
     opts: &ApplyOptions,
     url: &str,
     created: &mut bool,
+    attempt: &mut Attempt,
 ) -> Result<ApplyReport, EngineError> {
     opts.fault(FaultPoint::AfterLock)?;
+    attempt.in_session(session_id(locked.db()).await?);
     let label = plan.site.label();
     let current = read_tracking_at(locked.db(), adapter, &plan.location, &label).await?;
     if current.fingerprint() != plan.state_fingerprint {
@@ -332,8 +362,20 @@ async fn apply_locked(
         expected_after_present: current.present || creates,
         expected_after: plan.expected.clone(),
     };
-    let backup_path = write_backup(&opts.backups(), &backup)?;
+    let written = write_backup_at(&opts.backups(), &backup, &|| {
+        opts.fault(FaultPoint::AfterBackupTemp)
+    })?;
+    attempt.backed_up(&backup);
     opts.fault(FaultPoint::AfterBackup)?;
+    let undo_command = format!("migdoctor undo {} --db '{url}'", backup.id);
+    attempt.intend(
+        &written,
+        &plan.state_fingerprint,
+        backup.expected_after_present,
+        &plan.expected,
+        &undo_command,
+    )?;
+    opts.fault(FaultPoint::AfterPending)?;
 
     let dialect = locked.dialect();
     let mut outside = Vec::new();
@@ -363,33 +405,30 @@ async fn apply_locked(
         });
     }
     opts.fault(FaultPoint::AfterVerify)?;
-    locked.commit().await?;
+    commit(locked, attempt).await?;
     *created = false; // committed: nothing to compensate any more
     opts.fault(FaultPoint::AfterCommit)?;
-
-    let record = serde_json::json!({
-        "time": chrono::Utc::now().to_rfc3339(),
-        "operation": "apply",
-        "outcome": "committed",
-        "playbook": plan.playbook,
-        "params": plan.params,
-        "plan_fingerprint": plan.fingerprint,
-        "target": url,
-        "table": plan.location.to_string(),
-        "before_fingerprint": plan.state_fingerprint,
-        "after_fingerprint": after.fingerprint(),
-        "backup_id": backup.id,
-        "statements": completed,
-        "user": std::env::var("USER").unwrap_or_default(),
-    });
-    append_journal(&opts.journal(), &record)?;
+    attempt.committed(&after.fingerprint(), completed)?;
+    opts.fault(FaultPoint::AfterOutcome)?;
     Ok(ApplyReport {
-        undo_command: format!("migdoctor undo {} --db '{url}'", backup.id),
+        undo_command,
         backup_id: backup.id,
-        backup_path,
+        backup_path: written.path,
         statements: completed,
         after,
+        recovered: Recovery::default(),
     })
+}
+
+/// Returns nothing; COMMITs, telling `attempt` when COMMIT was sent and when it succeeded.
+pub(crate) async fn commit(
+    locked: &mut Locked<'_>,
+    attempt: &mut Attempt,
+) -> Result<(), EngineError> {
+    attempt.commit_sent = true;
+    locked.commit().await?;
+    attempt.committed = true;
+    Ok(())
 }
 
 /// Returns the number of statements run: first `outside` (DDL MySQL commits implicitly; a

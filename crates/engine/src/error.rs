@@ -2,7 +2,10 @@ use migdoctor_db::DbError;
 use migdoctor_model::{AdapterError, Choice};
 use thiserror::Error;
 
-/// Returns nothing; the point in the apply protocol where a test injects a failure.
+/// Returns nothing; the point in the apply protocol where a test injects a failure
+/// ([`crate::ApplyOptions::fault`]) or, through the hidden `MIGDOCTOR_ABORT_AT=<name>`
+/// environment variable, kills the process with `std::process::abort()` (names: see
+/// [`FaultPoint::name`]).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultPoint {
@@ -10,8 +13,12 @@ pub enum FaultPoint {
     AfterLock,
     /// After the fingerprint check.
     AfterFingerprint,
-    /// After the backup file is written.
+    /// After the backup's temporary file is written and synced, before it is renamed.
+    AfterBackupTemp,
+    /// After the backup file is renamed into place.
     AfterBackup,
+    /// After the `pending` journal record (the intent) is appended and synced.
+    AfterPending,
     /// After the first statement of the steps.
     MidSteps,
     /// The server drops the connection after the first statement.
@@ -20,8 +27,61 @@ pub enum FaultPoint {
     AfterSteps,
     /// After verification, before commit.
     AfterVerify,
-    /// After commit, before the audit record.
+    /// After commit, before the outcome record.
     AfterCommit,
+    /// After the outcome record.
+    AfterOutcome,
+}
+
+impl FaultPoint {
+    /// Every point, in protocol order.
+    pub const ALL: [FaultPoint; 11] = [
+        FaultPoint::AfterLock,
+        FaultPoint::AfterFingerprint,
+        FaultPoint::AfterBackupTemp,
+        FaultPoint::AfterBackup,
+        FaultPoint::AfterPending,
+        FaultPoint::MidSteps,
+        FaultPoint::SeverMidSteps,
+        FaultPoint::AfterSteps,
+        FaultPoint::AfterVerify,
+        FaultPoint::AfterCommit,
+        FaultPoint::AfterOutcome,
+    ];
+
+    /// Returns the name `MIGDOCTOR_ABORT_AT` takes, e.g. `after-commit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultPoint::AfterLock => "after-lock",
+            FaultPoint::AfterFingerprint => "after-fingerprint",
+            FaultPoint::AfterBackupTemp => "after-backup-temp",
+            FaultPoint::AfterBackup => "after-backup",
+            FaultPoint::AfterPending => "after-pending",
+            FaultPoint::MidSteps => "mid-statements",
+            FaultPoint::SeverMidSteps => "sever-mid-statements",
+            FaultPoint::AfterSteps => "after-statements",
+            FaultPoint::AfterVerify => "after-verify",
+            FaultPoint::AfterCommit => "after-commit",
+            FaultPoint::AfterOutcome => "after-outcome",
+        }
+    }
+
+    /// Returns the point named `name`.
+    pub fn from_name(name: &str) -> Option<FaultPoint> {
+        FaultPoint::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The hidden test hook: the name of a [`FaultPoint`] at which the process aborts.
+#[doc(hidden)]
+pub const ABORT_ENV: &str = "MIGDOCTOR_ABORT_AT";
+
+/// Aborts the process (no unwinding, no destructors: as close to `kill -9` as a process can do
+/// to itself) when `MIGDOCTOR_ABORT_AT` names `at`.
+pub(crate) fn abort_if_asked(at: FaultPoint) {
+    if std::env::var(ABORT_ENV).is_ok_and(|v| v == at.name()) {
+        std::process::abort();
+    }
 }
 
 /// Returns nothing; why the engine could not do what was asked. Messages name the file, table or
@@ -158,6 +218,36 @@ pub enum EngineError {
         backup: String,
         /// What differs.
         detail: String,
+    },
+    /// The change was committed but its outcome could not be appended to the journal.
+    #[error("the change was COMMITTED (backup {backup}), but its outcome could not be appended to the journal {path}: {reason}; the pending record written before COMMIT stays and the next `migdoctor journal --db URL` records the outcome\nhint: to take the change back: {undo}")]
+    Unrecorded {
+        /// The journal file.
+        path: String,
+        /// Why.
+        reason: String,
+        /// The backup id.
+        backup: String,
+        /// The undo command.
+        undo: String,
+    },
+    /// A pending record of this database could not be settled; nothing was written.
+    #[error("the journal {journal} holds a pending record of backup {backup} made on this database whose outcome cannot be recorded yet: {reason}; nothing was written (a write now would change the rows its outcome is read from)\nhint: once it can be, `migdoctor journal --db URL` records it; then run this again")]
+    Unsettled {
+        /// The journal file.
+        journal: String,
+        /// The backup id of the pending record.
+        backup: String,
+        /// Why it cannot be settled.
+        reason: String,
+    },
+    /// The journal file could not be read or written.
+    #[error("journal {path}: {reason}")]
+    Journal {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
     },
     /// A failure injected by a test.
     #[error("injected failure at {0:?}")]

@@ -1,8 +1,13 @@
 //! Undo: restore the rows a backup holds, under the same protocol as apply.
 
-use crate::apply::{finish, now, row_difference, run_statements, ApplyOptions, ApplyReport};
-use crate::backup::{append_journal, new_backup_id, read_backup, write_backup, Backup};
+use crate::apply::{
+    commit, finish, now, row_difference, run_statements, ApplyOptions, ApplyReport,
+};
+use crate::backup::{new_backup_id, read_backup, write_backup_at, Backup};
 use crate::inspect::read_tracking_at;
+use crate::intent::Attempt;
+use crate::journal::Record;
+use crate::reconcile::{recover, session_id, Recovery};
 use crate::{adapter_for, EngineError, FaultPoint};
 use migdoctor_db::{Db, Locked};
 use migdoctor_model::{Action, Adapter, Dialect, Sql};
@@ -12,6 +17,8 @@ use migdoctor_sql::{delete_all, drop_table, insert_row};
 /// held before the apply that wrote the backup. A backup of the current rows is written first,
 /// so an undo can itself be undone.
 pub async fn undo(db: &mut Db, id: &str, opts: &ApplyOptions) -> Result<ApplyReport, EngineError> {
+    let recovered = recover(Some(db), opts).await?;
+    recovered.require_settled(&opts.journal())?;
     let (backup, _) = read_backup(&opts.backups(), id)?;
     let adapter = adapter_for(backup.framework).ok_or_else(|| EngineError::Backup {
         path: id.to_string(),
@@ -30,9 +37,44 @@ pub async fn undo(db: &mut Db, id: &str, opts: &ApplyOptions) -> Result<ApplyRep
     let url = db.url().redacted().to_string();
     let key = adapter.lock_key(&facts, &backup.location);
     let mut locked = db.lock(key.as_ref(), opts.lock_timeout).await?;
+    let mut attempt = Attempt::new(
+        opts.journal(),
+        Record {
+            playbook: Some(format!("undo {}", backup.id)),
+            plan_fingerprint: Some(backup.plan_fingerprint.clone()),
+            target: Some(url.clone()),
+            dialect: Some(facts.dialect),
+            database: Some(facts.database.clone()),
+            framework: Some(backup.framework),
+            table: Some(backup.location.to_string()),
+            location: Some(backup.location.clone()),
+            restored_backup: Some(backup.id.clone()),
+            forced: Some(opts.force),
+            ..Record::now("undo")
+        },
+    );
     let mut created = false;
-    let result = undo_locked(&mut locked, adapter, &backup, opts, &url, &mut created).await;
-    finish(locked, result, created, &backup.location).await
+    let result = undo_locked(
+        &mut locked,
+        adapter,
+        &backup,
+        opts,
+        &url,
+        &mut created,
+        &mut attempt,
+    )
+    .await;
+    let result = finish(locked, result, created, &backup.location).await;
+    match result {
+        Ok(mut report) => {
+            report.recovered = recovered;
+            Ok(report)
+        }
+        Err(e) => {
+            attempt.failed(db, &e, created).await;
+            Err(e)
+        }
+    }
 }
 
 async fn undo_locked(
@@ -42,8 +84,10 @@ async fn undo_locked(
     opts: &ApplyOptions,
     url: &str,
     created: &mut bool,
+    attempt: &mut Attempt,
 ) -> Result<ApplyReport, EngineError> {
     opts.fault(FaultPoint::AfterLock)?;
+    attempt.in_session(session_id(locked.db()).await?);
     let label = format!("undo {}", backup.id);
     let current = read_tracking_at(locked.db(), adapter, &backup.location, &label).await?;
     if !opts.force {
@@ -91,8 +135,20 @@ async fn undo_locked(
         expected_after_present: backup.table_existed,
         expected_after: backup.rows.clone(),
     };
-    let backup_path = write_backup(&opts.backups(), &mine)?;
+    let written = write_backup_at(&opts.backups(), &mine, &|| {
+        opts.fault(FaultPoint::AfterBackupTemp)
+    })?;
+    attempt.backed_up(&mine);
     opts.fault(FaultPoint::AfterBackup)?;
+    let undo_command = format!("migdoctor undo {} --db '{url}'", mine.id);
+    attempt.intend(
+        &written,
+        &current.fingerprint(),
+        backup.table_existed,
+        &backup.rows,
+        &undo_command,
+    )?;
+    opts.fault(FaultPoint::AfterPending)?;
 
     let dialect = locked.dialect();
     let at = &backup.location;
@@ -143,29 +199,17 @@ async fn undo_locked(
         });
     }
     opts.fault(FaultPoint::AfterVerify)?;
-    locked.commit().await?;
+    commit(locked, attempt).await?;
     *created = false; // committed: nothing to compensate any more
     opts.fault(FaultPoint::AfterCommit)?;
-    append_journal(
-        &opts.journal(),
-        &serde_json::json!({
-            "time": chrono::Utc::now().to_rfc3339(),
-            "operation": "undo",
-            "restored_backup": backup.id,
-            "backup_id": mine.id,
-            "target": url,
-            "table": at.to_string(),
-            "forced": opts.force,
-            "after_fingerprint": after.fingerprint(),
-            "statements": completed,
-            "user": std::env::var("USER").unwrap_or_default(),
-        }),
-    )?;
+    attempt.committed(&after.fingerprint(), completed)?;
+    opts.fault(FaultPoint::AfterOutcome)?;
     Ok(ApplyReport {
-        undo_command: format!("migdoctor undo {} --db '{url}'", mine.id),
+        undo_command,
         backup_id: mine.id,
-        backup_path,
+        backup_path: written.path,
         statements: completed,
         after,
+        recovered: Recovery::default(),
     })
 }

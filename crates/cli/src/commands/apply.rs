@@ -6,7 +6,9 @@ use crate::exit;
 use crate::render::{json, plan_text, Format};
 use anyhow::{bail, Context as _};
 use migdoctor_db::{DbUrl, Mode};
-use migdoctor_engine::{adapter_for, apply, ApplyOptions, ApplyReport, EngineError};
+use migdoctor_engine::{
+    adapter_for, apply, recover, ApplyOptions, ApplyReport, EngineError, Recovery,
+};
 use migdoctor_model::{Plan, PLAN_FORMAT_VERSION};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -81,6 +83,18 @@ pub(crate) fn options(ctx: &Ctx<'_>, project: &Path) -> ApplyOptions {
     opts
 }
 
+/// Writes what settling the journal and the backups folder did, on stderr.
+pub(crate) fn print_recovery(
+    ctx: &mut Ctx<'_>,
+    opts: &ApplyOptions,
+    recovery: &Recovery,
+) -> anyhow::Result<()> {
+    for line in recovery.notes(&opts.journal()) {
+        writeln!(ctx.err, "{line}")?;
+    }
+    Ok(())
+}
+
 pub(crate) fn report(ctx: &mut Ctx<'_>, what: &str, r: &ApplyReport) -> anyhow::Result<()> {
     match ctx.global.format {
         Format::Json => json(ctx.out, r)?,
@@ -150,6 +164,9 @@ pub async fn run(ctx: &mut Ctx<'_>, args: ApplyArgs) -> anyhow::Result<i32> {
         return Ok(exit::ERROR);
     }
     let opts = options(ctx, &args.project);
+    // What killed runs left is settled (and told) before this run adds to it.
+    let recovery = recover(Some(&mut db), &opts).await?;
+    print_recovery(ctx, &opts, &recovery)?;
     let r = apply(&mut db, adapter, &plan, &opts).await?;
     db.close().await;
     report(ctx, &format!("applied {}", plan.playbook), &r)?;

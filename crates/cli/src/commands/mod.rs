@@ -3,6 +3,7 @@
 mod apply;
 mod diagnose;
 mod history;
+mod journal;
 mod plan;
 mod playbooks;
 mod scan;
@@ -22,10 +23,12 @@ Examples:
   migdoctor plan . golang-migrate/undirty --param version=6 --out plan.json
   migdoctor apply plan.json --db postgres://app@db/prod
   migdoctor undo 20261122T101500.123Z-1a2b3c4d --db postgres://app@db/prod
+  migdoctor journal . --db postgres://app@db/prod --verify --format markdown >> ticket.md
   migdoctor snapshot . --db postgres://app@db/prod --out state.json
   migdoctor diagnose . --from-snapshot state.json     analyse an export offline
 
-Exit codes: 0 healthy or done, 1 findings at or above --fail-on, 2 usage or connection error.
+Exit codes: 0 healthy or done, 1 findings at or above --fail-on (journal --verify: a gap in
+the audit trail), 2 usage or connection error.
 Passwords in URLs are shown as ***. NO_COLOR disables colour.";
 
 /// migdoctor — migration-state forensics and recovery.
@@ -61,6 +64,15 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Restore the tracking rows a backup holds.
     Undo(undo::UndoArgs),
+    /// The audit trail of applies and undos: who, when, which database, outcome, undo.
+    ///
+    /// Settles what killed runs left first: leftover backup temp files are removed (or
+    /// promoted), and, with --db, every pending record made on that database gets its outcome
+    /// from the tracking table (read only). --verify checks every backup's presence and sha256
+    /// and reports gaps with exit code 1.
+    ///
+    /// Example: migdoctor journal . --db "$URL" --verify --format markdown >> ticket.md
+    Journal(journal::JournalArgs),
     /// List or show the recovery playbooks.
     #[command(subcommand)]
     Playbooks(playbooks::PlaybooksCmd),
@@ -77,6 +89,7 @@ pub async fn dispatch(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> any
         Command::Apply(a) => apply::run(&mut ctx, a).await,
         Command::Snapshot(a) => snapshot::run(&mut ctx, a).await,
         Command::Undo(a) => undo::run(&mut ctx, a).await,
+        Command::Journal(a) => journal::run(&mut ctx, a).await,
         Command::Playbooks(a) => playbooks::run(&mut ctx, a).await,
     }
 }

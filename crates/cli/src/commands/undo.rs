@@ -1,11 +1,11 @@
 //! `migdoctor undo`: restore the rows of a backup.
 
-use super::apply::{confirm, options, report};
+use super::apply::{confirm, options, print_recovery, report};
 use crate::context::{connect, load_project, resolve_url, Ctx};
 use crate::exit;
 use anyhow::bail;
 use migdoctor_db::{DbUrl, Mode};
-use migdoctor_engine::{read_backup, undo};
+use migdoctor_engine::{read_backup, recover, undo};
 use std::path::PathBuf;
 
 /// Arguments of `undo`.
@@ -27,12 +27,20 @@ pub struct UndoArgs {
 pub async fn run(ctx: &mut Ctx<'_>, args: UndoArgs) -> anyhow::Result<i32> {
     let mut opts = options(ctx, &args.project);
     opts.force = args.force;
-    let (backup, path) = read_backup(&opts.backups(), &args.backup)?;
     let explicit = ctx.global.db.as_deref().map(DbUrl::parse).transpose()?;
     let project = load_project(&args.project, &ctx.global, explicit.as_ref())?;
     let Some(url) = resolve_url(ctx, &project.root, &project.sites)? else {
-        bail!("undo needs the database: pass --db URL or set DATABASE_URL (the backup was taken on {})", backup.target.url);
+        let hint = read_backup(&opts.backups(), &args.backup)
+            .map(|(b, _)| format!(" (the backup was taken on {})", b.target.url))
+            .unwrap_or_default();
+        bail!("undo needs the database: pass --db URL or set DATABASE_URL{hint}");
     };
+    let mut db = connect(&url, Mode::ReadWrite).await?;
+    // What killed runs left is settled (and told) first: a pending apply this undo is meant
+    // to take back gets its outcome recorded before the undo's own.
+    let recovery = recover(Some(&mut db), &opts).await?;
+    print_recovery(ctx, &opts, &recovery)?;
+    let (backup, path) = read_backup(&opts.backups(), &args.backup)?;
     writeln!(
         ctx.err,
         "backup {} ({}): {} {} — {} row(s) of {} from before `{}`",
@@ -50,9 +58,9 @@ pub async fn run(ctx: &mut Ctx<'_>, args: UndoArgs) -> anyhow::Result<i32> {
         &format!("Restore {} on {}?", backup.location, url.redacted()),
     )? {
         writeln!(ctx.err, "nothing written")?;
+        db.close().await;
         return Ok(exit::ERROR);
     }
-    let mut db = connect(&url, Mode::ReadWrite).await?;
     let r = undo(&mut db, &args.backup, &opts).await?;
     db.close().await;
     report(ctx, &format!("restored backup {}", backup.id), &r)?;
