@@ -182,7 +182,7 @@ impl Playbook {
             return Err(bad("a playbook needs at least one step (or advice)".into()));
         }
         if let Some(a) = &self.advice {
-            if a != "alembic-merge" {
+            if a != "alembic-merge" && a != "run-by-hand" {
                 return Err(bad(format!("unknown advice {a:?}")));
             }
         }
@@ -195,7 +195,7 @@ impl Playbook {
             vars.insert((*v).to_string(), "0".into());
         }
         for step in &self.steps {
-            step_action(step, &vars).map_err(&bad)?;
+            step_actions(step, &vars).map_err(&bad)?;
             for v in step.version.iter().chain(step.heads.iter()) {
                 let filled = fill(v, &vars);
                 if filled.contains('{') {
@@ -218,7 +218,56 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "apparent_heads",
     "current_heads",
     "unknown_revision",
+    "finding_ids",
+    "finding_ids_present",
+    "finding_ids_unproven",
 ];
+
+/// Returns the ids a step names: one per line when the value has several lines (the
+/// `finding_ids` variables), else separated by spaces or commas.
+pub fn split_ids(value: &str) -> Vec<MigrationId> {
+    let parts: Vec<&str> = if value.contains('\n') {
+        value.lines().collect()
+    } else {
+        value.split(|c: char| c == ',' || c.is_whitespace()).collect()
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| MigrationId(p.to_string()))
+        .collect()
+}
+
+/// Returns the actions for one templated step: `mark-applied`, `mark-unapplied` and
+/// `update-checksum` give one action per id their `version` names (an `update-checksum`
+/// checksum is left empty: the planner fills in the file's checksum); other steps one action.
+pub fn step_actions(
+    step: &StepTemplate,
+    vars: &BTreeMap<String, String>,
+) -> Result<Vec<Action>, String> {
+    let each = |make: fn(MigrationId) -> Action| {
+        let v = step
+            .version
+            .as_ref()
+            .map(|v| fill(v, vars))
+            .ok_or_else(|| format!("{} needs version", step.action))?;
+        let ids = split_ids(&v);
+        if ids.is_empty() {
+            return Err(format!("{} names no migration", step.action));
+        }
+        Ok(ids.into_iter().map(make).collect())
+    };
+    match step.action.as_str() {
+        "mark-applied" => each(|id| Action::MarkApplied { id }),
+        "mark-unapplied" => each(|id| Action::MarkUnapplied { id }),
+        "update-checksum" => each(|id| Action::UpdateChecksum {
+            id,
+            checksum: String::new(),
+        }),
+        _ => step_action(step, vars).map(|a| vec![a]),
+    }
+}
 
 /// Returns the action for one templated step, or why it is invalid.
 pub fn step_action(step: &StepTemplate, vars: &BTreeMap<String, String>) -> Result<Action, String> {
