@@ -450,7 +450,9 @@ fn advice_text(pb: &Playbook, history: &History, actions: &[Action]) -> Option<S
         Some("run-by-hand") => {
             let mut text = String::from("run these statements by hand first (migdoctor never runs application DDL), check they succeeded, then apply this plan to record them:");
             for a in actions {
-                let Action::MarkApplied { id } = a else { continue };
+                let Action::MarkApplied { id } = a else {
+                    continue;
+                };
                 let Some(m) = history.get(id) else { continue };
                 text.push_str(&format!("\n-- {id} ({})", m.files.join(", ")));
                 for s in &m.statements {

@@ -229,7 +229,9 @@ pub fn split_ids(value: &str) -> Vec<MigrationId> {
     let parts: Vec<&str> = if value.contains('\n') {
         value.lines().collect()
     } else {
-        value.split(|c: char| c == ',' || c.is_whitespace()).collect()
+        value
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .collect()
     };
     parts
         .into_iter()
