@@ -188,6 +188,9 @@ pub(crate) fn revise(
             f.severity = Severity::Error;
         }
     }
+    if let Some(ev) = evidence {
+        fill_between(history, tracking, ev, out);
+    }
     let Some(t) = tracking.filter(|t| t.present && t.recognition == Recognition::Recognized) else {
         return;
     };
@@ -216,12 +219,10 @@ pub(crate) fn revise(
                 first_statement(history, evidence, first)
             ));
         }
-        let sev = if already.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Error
-        };
-        out.push(new(history, FindingCode::Pending, sev, msg).migrations(ids(history, &p.runs)));
+        out.push(
+            new(history, FindingCode::Pending, Severity::Info, msg)
+                .migrations(ids(history, &p.runs)),
+        );
     }
     if let Some(ev) = evidence {
         for f in out
@@ -291,6 +292,47 @@ pub(crate) fn revise(
             f.message = msg;
         }
     }
+}
+
+/// Adds to `untracked-applied` the unrecorded entries with no checkable effects (data only)
+/// that lie before the last entry the schema proves: once that one is recorded the migrator
+/// skips them forever, so they are recorded with it (and said so).
+fn fill_between(
+    history: &History,
+    tracking: Option<&TrackingState>,
+    ev: &SiteEvidence,
+    out: &mut [Finding],
+) {
+    let Some(f) = out
+        .iter_mut()
+        .find(|f| f.code == FindingCode::UntrackedApplied)
+    else {
+        return;
+    };
+    let tracked: Vec<&MigrationId> = tracking
+        .map(|t| t.entries.iter().map(|e| &e.id).collect())
+        .unwrap_or_default();
+    let pos = |id: &MigrationId| history.migrations.iter().position(|m| &m.id == id);
+    let Some(last) = f.migrations.iter().filter_map(pos).max() else {
+        return;
+    };
+    let mut added = Vec::new();
+    for m in &history.migrations[..last] {
+        let unknown = ev
+            .get(&m.id)
+            .is_some_and(|e| e.status == EvidenceStatus::Unknown);
+        if unknown && !tracked.contains(&&m.id) && !f.migrations.contains(&m.id) {
+            added.push(m.id.clone());
+        }
+    }
+    if added.is_empty() {
+        return;
+    }
+    for id in &added {
+        f.evidence.push(format!("{id} has no checkable effects (data only) and lies before entries the schema proves: recorded with them, since the migrator would skip it forever once they are"));
+    }
+    f.migrations.extend(added);
+    f.migrations.sort_by_key(|id| pos(id));
 }
 
 fn span_verb(history: &History, idx: &[usize]) -> String {

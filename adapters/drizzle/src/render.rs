@@ -138,12 +138,6 @@ pub(crate) fn render_in(
         Action::CreateTrackingTable => Ok(create_table(dialect, at, v1(before, history))),
         Action::MarkApplied { id } => {
             let (m, hash, when) = entry(history, id)?;
-            if before.entries.iter().any(|e| &e.id == id) {
-                return Err(AdapterError::InvalidValue {
-                    what: "Drizzle journal entry".into(),
-                    reason: format!("{id} is already recorded in {at}"),
-                });
-            }
             let (cols, vals) = row_values(v1(before, history), m, &hash, when);
             Ok(vec![insert_row(dialect, at, &cols, &vals)])
         }
@@ -245,6 +239,12 @@ pub(crate) fn expected_after_in(
                     ));
                 }
                 let (m, hash, when) = entry(history, id)?;
+                if rows.iter().any(|(rid, _, _)| rid.as_ref() == Some(id)) {
+                    return Err(AdapterError::InvalidValue {
+                        what: "Drizzle journal entry".into(),
+                        reason: format!("{id} is already recorded in {}", before.location),
+                    });
+                }
                 let (c, vals) = row_values(v1, m, &hash, when);
                 rows.push((
                     Some(id.clone()),

@@ -25,6 +25,30 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../playbooks/alembic/merge-heads.toml"),
     ),
     (
+        "drizzle/sync-journal.toml",
+        include_str!("../../../playbooks/drizzle/sync-journal.toml"),
+    ),
+    (
+        "drizzle/rebuild-tracking.toml",
+        include_str!("../../../playbooks/drizzle/rebuild-tracking.toml"),
+    ),
+    (
+        "drizzle/repair-hash.toml",
+        include_str!("../../../playbooks/drizzle/repair-hash.toml"),
+    ),
+    (
+        "drizzle/dedupe.toml",
+        include_str!("../../../playbooks/drizzle/dedupe.toml"),
+    ),
+    (
+        "drizzle/record-skipped.toml",
+        include_str!("../../../playbooks/drizzle/record-skipped.toml"),
+    ),
+    (
+        "drizzle/run-skipped.toml",
+        include_str!("../../../playbooks/drizzle/run-skipped.toml"),
+    ),
+    (
         "golang-migrate/undirty.toml",
         include_str!("../../../playbooks/golang-migrate/undirty.toml"),
     ),
