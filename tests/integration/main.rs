@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_expected;
 mod cli_flow;
 mod conformance;
+mod drizzle;
 mod evidence;
 mod example;
 mod formats;

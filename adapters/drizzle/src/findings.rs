@@ -29,7 +29,7 @@ pub(crate) fn findings(history: &History, tracking: Option<&TrackingState>) -> V
     let p = predict(history, t);
     if !p.skipped.is_empty() {
         let list = span(history, &p.skipped);
-        let verb = if p.skipped.len() == 1 { "" } else { "s" };
+        let verb = if p.skipped.len() == 1 { "y" } else { "ies" };
         out.push(
             new(history, FindingCode::OutOfOrder, Severity::Error, format!(
                 "entr{} {list} will never run: {} `when` {} older than the newest row (the migrator skips {} and still reports success)",

@@ -16,8 +16,9 @@ const cols = {
     id: `pk("id").primaryKey()`, ref: `int`, str: (n) => `text("${n}")`, ts: `timestamp("created_at").defaultNow()`,
   },
   mysql: {
-    imp: `import { mysqlTable as table, serial as pk, bigint, varchar, boolean, index, timestamp } from "drizzle-orm/mysql-core";\nconst int = (n) => bigint(n, { mode: "number", unsigned: true });`,
-    id: `pk("id").primaryKey()`, ref: `int`, str: (n) => `varchar("${n}", { length: 255 })`, ts: `timestamp("created_at").defaultNow()`,
+    // MariaDB rejects drizzle-kit's `serial AUTO_INCREMENT`, so ids are unsigned bigints.
+    imp: `import { mysqlTable as table, bigint, varchar, boolean, index, timestamp } from "drizzle-orm/mysql-core";\nconst int = (n) => bigint(n, { mode: "number", unsigned: true });`,
+    id: `int("id").autoincrement().primaryKey()`, ref: `int`, str: (n) => `varchar("${n}", { length: 255 })`, ts: `timestamp("created_at").defaultNow()`,
   },
   sqlite: {
     imp: `import { sqliteTable as table, integer as int, text, index } from "drizzle-orm/sqlite-core";\nconst boolean = (n) => int(n, { mode: "boolean" });`,
