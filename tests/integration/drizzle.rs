@@ -340,3 +340,20 @@ fn duplicate_rows_are_deduped() {
         p.assert_migrator_agrees();
     });
 }
+
+#[test]
+fn a_truncated_journal_is_a_clear_error_and_nothing_is_written() {
+    let Some(p) = DrizzleProject::new(Dialect::Sqlite) else { return };
+    let (ok, _) = p.migrate();
+    assert!(ok);
+    let before = p.rows();
+    let journal = p.dir.path().join("drizzle/meta/_journal.json");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, &text[..text.len() / 2]).unwrap();
+    let (code, out, err) = cli(&["diagnose", &p.path(), "--db", &p.db.url]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("drizzle/meta/_journal.json") && err.contains("not valid JSON"), "{err}");
+    let (code, _, err) = cli(&["apply", "--playbook", "drizzle/sync-journal", "--project", &p.path(), "--db", &p.db.url, "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(p.rows(), before);
+}
