@@ -343,7 +343,9 @@ fn duplicate_rows_are_deduped() {
 
 #[test]
 fn a_truncated_journal_is_a_clear_error_and_nothing_is_written() {
-    let Some(p) = DrizzleProject::new(Dialect::Sqlite) else { return };
+    let Some(p) = DrizzleProject::new(Dialect::Sqlite) else {
+        return;
+    };
     let (ok, _) = p.migrate();
     assert!(ok);
     let before = p.rows();
@@ -352,8 +354,20 @@ fn a_truncated_journal_is_a_clear_error_and_nothing_is_written() {
     std::fs::write(&journal, &text[..text.len() / 2]).unwrap();
     let (code, out, err) = cli(&["diagnose", &p.path(), "--db", &p.db.url]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("drizzle/meta/_journal.json") && err.contains("not valid JSON"), "{err}");
-    let (code, _, err) = cli(&["apply", "--playbook", "drizzle/sync-journal", "--project", &p.path(), "--db", &p.db.url, "--yes"]);
+    assert!(
+        err.contains("drizzle/meta/_journal.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
+    let (code, _, err) = cli(&[
+        "apply",
+        "--playbook",
+        "drizzle/sync-journal",
+        "--project",
+        &p.path(),
+        "--db",
+        &p.db.url,
+        "--yes",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(p.rows(), before);
 }

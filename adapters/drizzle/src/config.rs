@@ -244,7 +244,7 @@ fn classify(expr: &str) -> Setting {
     for q in ['"', '\'', '`'] {
         if e.len() >= 2 && e.starts_with(q) && e.ends_with(q) {
             let inner = &e[1..e.len() - 1];
-            if !inner.contains(q) && !(q == '`' && inner.contains("${")) {
+            if !inner.contains(q) && (q != '`' || !inner.contains("${")) {
                 return Setting::Literal(inner.to_string());
             }
         }

@@ -191,6 +191,8 @@ pub(crate) fn render_in(
     }
 }
 
+type SimRow = (Option<MigrationId>, Vec<(String, Value)>, Vec<Value>);
+
 pub(crate) fn expected_after_in(
     before: &TrackingState,
     history: &History,
@@ -202,7 +204,7 @@ pub(crate) fn expected_after_in(
         cols.push("name".into());
     }
     // (the id a row records, its full stored row, its projection on `cols`)
-    let mut rows: Vec<(Option<MigrationId>, Vec<(String, Value)>, Vec<Value>)> = Vec::new();
+    let mut rows: Vec<SimRow> = Vec::new();
     let mut present = before.present;
     if present {
         for (i, r) in before.raw.rows.iter().enumerate() {

@@ -62,7 +62,7 @@ pub(crate) fn decode(
             !["id", "hash", "created_at", "name", "applied_at", "version"].contains(&c.as_str())
         })
         .collect();
-    if !(has("hash") && has("created_at")) || !extra.is_empty() {
+    if !has("hash") || !has("created_at") || !extra.is_empty() {
         let listed: Vec<String> = shape
             .columns
             .iter()
