@@ -10,6 +10,7 @@ mod conformance;
 mod django;
 mod django_cases;
 mod django_names;
+mod drizzle;
 mod evidence;
 mod example;
 mod formats;

@@ -90,6 +90,7 @@ pub fn findings(
         None => diagnose_files(history),
     };
     out.extend(adapter.findings(history, tracking));
+    adapter.revise(history, tracking, evidence, &mut out);
     for f in &mut out {
         if let Some(fw) = f.framework {
             f.playbooks = playbooks.for_finding(f.code, fw);

@@ -331,6 +331,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     }
 
     let mut vars = state_vars(input.history, t, input.evidence);
+    vars.extend(finding_vars(input.history, &addressed, input.evidence));
     let (evidence, partial) = evidence_lines(t, input.evidence);
     let choices: Vec<Choice> = pb
         .choices
@@ -389,12 +390,17 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
 
     let mut actions = Vec::new();
     for step in &pb.steps {
-        let step_list = step_actions(step, &vars).map_err(|reason| EngineError::Playbook {
+        let expanded = step_actions(step, &vars).map_err(|reason| EngineError::Playbook {
             file: pb.source.clone(),
             reason,
         })?;
-        for action in step_list {
+        for mut action in expanded {
             check_action(&action, input.history, &choices, &vars)?;
+            if let Action::UpdateChecksum { id, checksum } = &mut action {
+                if checksum.is_empty() {
+                    *checksum = file_checksum(input.history, id)?;
+                }
+            }
             actions.push(action);
         }
     }
@@ -404,7 +410,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     for action in &actions {
         let sql = input
             .adapter
-            .render(dialect, at, action)
+            .render_in(dialect, t, input.history, action)
             .map_err(|source| EngineError::Adapter {
                 site: site.clone(),
                 source,
@@ -417,7 +423,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     }
     let expected = input
         .adapter
-        .expected_after(dialect, t, &actions)
+        .expected_after_in(dialect, t, input.history, &actions)
         .map_err(|source| EngineError::Adapter {
             site: site.clone(),
             source,
@@ -462,7 +468,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
             .into_iter()
             .chain(partial)
             .chain(input.extra_evidence.iter().cloned())
-            .chain(advice_text(pb, input.history))
+            .chain(advice_text(pb, input.history, &actions))
             .collect(),
         state_fingerprint: t.fingerprint(),
         before: t.clone(),
@@ -480,9 +486,78 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, EngineError> {
     Ok(plan.sealed())
 }
 
+/// Returns the template variables the addressed findings define: `finding_ids` (the
+/// migrations they name, in declared order), and of those `finding_ids_present` (the schema
+/// proves they ran) and `finding_ids_unproven` (it does not). Each is set only when not empty.
+fn finding_vars(
+    history: &History,
+    addressed: &[Finding],
+    evidence: Option<&SiteEvidence>,
+) -> BTreeMap<String, String> {
+    let named: std::collections::HashSet<&MigrationId> =
+        addressed.iter().flat_map(|f| f.migrations.iter()).collect();
+    let ids: Vec<&MigrationId> = history
+        .migrations
+        .iter()
+        .map(|m| &m.id)
+        .filter(|id| named.contains(id))
+        .collect();
+    let present = |id: &MigrationId| {
+        evidence
+            .and_then(|e| e.get(id))
+            .is_some_and(|e| e.status == EvidenceStatus::Present)
+    };
+    let mut out = BTreeMap::new();
+    let mut put = |name: &str, list: Vec<&MigrationId>| {
+        if !list.is_empty() {
+            let list: Vec<&str> = list.iter().map(|id| id.as_str()).collect();
+            out.insert(name.to_string(), list.join(" "));
+        }
+    };
+    put("finding_ids", ids.clone());
+    put(
+        "finding_ids_present",
+        ids.iter().copied().filter(|id| present(id)).collect(),
+    );
+    put(
+        "finding_ids_unproven",
+        ids.iter().copied().filter(|id| !present(id)).collect(),
+    );
+    out
+}
+
+/// Returns the checksum the files give `id`, for an `update-checksum` step that names none.
+fn file_checksum(history: &History, id: &MigrationId) -> Result<String, EngineError> {
+    history
+        .get(id)
+        .and_then(|m| m.checksum.clone())
+        .ok_or_else(|| EngineError::InvalidParam {
+            param: "entries".into(),
+            value: id.to_string(),
+            reason: format!(
+                "{} has no migration {id} with a checksum",
+                history.site.root
+            ),
+        })
+}
+
 /// Returns the text an advice playbook hands a human.
-fn advice_text(pb: &Playbook, history: &History) -> Option<String> {
+fn advice_text(pb: &Playbook, history: &History, actions: &[Action]) -> Option<String> {
     match pb.advice.as_deref() {
+        Some("run-by-hand") => {
+            let mut text = String::from("run these statements by hand first (migdoctor never runs application DDL), check they succeeded, then apply this plan to record them:");
+            for a in actions {
+                let Action::MarkApplied { id } = a else {
+                    continue;
+                };
+                let Some(m) = history.get(id) else { continue };
+                text.push_str(&format!("\n-- {id} ({})", m.files.join(", ")));
+                for s in &m.statements {
+                    text.push_str(&format!("\n{};", s.sql.trim_end().trim_end_matches(';')));
+                }
+            }
+            Some(text)
+        }
         #[cfg(feature = "adapter-alembic")]
         Some("alembic-merge") => {
             let heads = history.heads();

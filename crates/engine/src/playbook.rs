@@ -49,6 +49,30 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../playbooks/alembic/merge-heads.toml"),
     ),
     (
+        "drizzle/sync-journal.toml",
+        include_str!("../../../playbooks/drizzle/sync-journal.toml"),
+    ),
+    (
+        "drizzle/rebuild-tracking.toml",
+        include_str!("../../../playbooks/drizzle/rebuild-tracking.toml"),
+    ),
+    (
+        "drizzle/repair-hash.toml",
+        include_str!("../../../playbooks/drizzle/repair-hash.toml"),
+    ),
+    (
+        "drizzle/dedupe.toml",
+        include_str!("../../../playbooks/drizzle/dedupe.toml"),
+    ),
+    (
+        "drizzle/record-skipped.toml",
+        include_str!("../../../playbooks/drizzle/record-skipped.toml"),
+    ),
+    (
+        "drizzle/run-skipped.toml",
+        include_str!("../../../playbooks/drizzle/run-skipped.toml"),
+    ),
+    (
         "golang-migrate/undirty.toml",
         include_str!("../../../playbooks/golang-migrate/undirty.toml"),
     ),
@@ -206,7 +230,7 @@ impl Playbook {
             return Err(bad("a playbook needs at least one step (or advice)".into()));
         }
         if let Some(a) = &self.advice {
-            if a != "alembic-merge" && a != "django-merge" {
+            if !["alembic-merge", "django-merge", "run-by-hand"].contains(&a.as_str()) {
                 return Err(bad(format!("unknown advice {a:?}")));
             }
         }
@@ -247,41 +271,61 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "tracked_not_applied",
     "missing_dependencies",
     "duplicate_rows",
+    "finding_ids",
+    "finding_ids_present",
+    "finding_ids_unproven",
 ];
 
-/// Returns the actions of one templated step (a `mark-applied` / `mark-unapplied` step names
-/// one migration or several, separated by spaces or commas, in the order they are recorded),
-/// or why it is invalid.
+/// Returns the ids a step names: one per line when the value has several lines (the
+/// `finding_ids` variables), else separated by spaces or commas.
+pub fn split_ids(value: &str) -> Vec<MigrationId> {
+    let parts: Vec<&str> = if value.contains('\n') {
+        value.lines().collect()
+    } else {
+        value
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .collect()
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "none")
+        .map(|p| MigrationId(p.to_string()))
+        .collect()
+}
+
+/// Returns the actions for one templated step: `mark-applied`, `mark-unapplied` and
+/// `update-checksum` give one action per id their `version` names (an `update-checksum`
+/// checksum is left empty: the planner fills in the file's checksum); other steps one action.
 pub fn step_actions(
     step: &StepTemplate,
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Action>, String> {
-    match step.action.as_str() {
-        "mark-applied" | "mark-unapplied" => {
-            let raw = step
-                .version
-                .as_ref()
-                .map(|v| fill(v, vars))
-                .ok_or_else(|| format!("{} needs version", step.action))?;
-            Ok(raw
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|v| !v.is_empty() && *v != "none")
-                .map(|v| {
-                    let id = MigrationId(v.to_string());
-                    if step.action == "mark-applied" {
-                        Action::MarkApplied { id }
-                    } else {
-                        Action::MarkUnapplied { id }
-                    }
-                })
-                .collect())
+    let each = |make: fn(MigrationId) -> Action| {
+        let v = step
+            .version
+            .as_ref()
+            .map(|v| fill(v, vars))
+            .ok_or_else(|| format!("{} needs version", step.action))?;
+        let ids = split_ids(&v);
+        if ids.is_empty() {
+            return Err(format!("{} names no migration", step.action));
         }
+        Ok(ids.into_iter().map(make).collect())
+    };
+    match step.action.as_str() {
         "delete-duplicates" => Ok(vec![Action::DeleteRows {
             rows: vars
                 .get("duplicate_rows")
                 .map(|j| serde_json::from_str(j).unwrap_or_default())
                 .unwrap_or_default(),
         }]),
+        "mark-applied" => each(|id| Action::MarkApplied { id }),
+        "mark-unapplied" => each(|id| Action::MarkUnapplied { id }),
+        "update-checksum" => each(|id| Action::UpdateChecksum {
+            id,
+            checksum: String::new(),
+        }),
         _ => step_action(step, vars).map(|a| vec![a]),
     }
 }

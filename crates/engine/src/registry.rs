@@ -11,6 +11,8 @@ pub fn adapters() -> Vec<&'static dyn Adapter> {
         &migdoctor_adapter_django::Django,
         #[cfg(feature = "adapter-golang-migrate")]
         &migdoctor_adapter_golang_migrate::GolangMigrate,
+        #[cfg(feature = "adapter-drizzle")]
+        &migdoctor_adapter_drizzle::Drizzle,
     ]
 }
 

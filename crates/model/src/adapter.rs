@@ -1,6 +1,6 @@
 use crate::{
-    Action, Dialect, Finding, Framework, History, Rows, Site, SourceTree, Sql, TableShape,
-    TrackingLocation, TrackingState,
+    Action, Dialect, Finding, Framework, History, Rows, Site, SiteEvidence, SourceTree, Sql,
+    TableShape, TrackingLocation, TrackingState,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -172,5 +172,43 @@ pub trait Adapter: Send + Sync {
     /// database was read. Default: none.
     fn findings(&self, _history: &History, _tracking: Option<&TrackingState>) -> Vec<Finding> {
         Vec::new()
+    }
+
+    /// Returns nothing; rewrites the common findings where the framework's own decision differs
+    /// from the common rule, with the schema evidence when it was read (Drizzle's high-water
+    /// mark decides what the next run applies, and which untracked entries it skips forever).
+    /// Called after [`Adapter::findings`]. Default: nothing.
+    fn revise(
+        &self,
+        _history: &History,
+        _tracking: Option<&TrackingState>,
+        _evidence: Option<&SiteEvidence>,
+        _findings: &mut Vec<Finding>,
+    ) {
+    }
+
+    /// Returns the SQL that performs `action` on the table `before` describes, where the row
+    /// an action writes comes from the files (a Drizzle row holds the file's hash and the
+    /// journal's `when`, not the tag). The planner calls this. Default: [`Adapter::render`].
+    fn render_in(
+        &self,
+        dialect: Dialect,
+        before: &TrackingState,
+        _history: &History,
+        action: &Action,
+    ) -> Result<Vec<Sql>, AdapterError> {
+        self.render(dialect, &before.location, action)
+    }
+
+    /// Returns the rows after `actions`, like [`Adapter::expected_after`], with the files at
+    /// hand. The planner calls this. Default: [`Adapter::expected_after`].
+    fn expected_after_in(
+        &self,
+        dialect: Dialect,
+        before: &TrackingState,
+        _history: &History,
+        actions: &[Action],
+    ) -> Result<Rows, AdapterError> {
+        self.expected_after(dialect, before, actions)
     }
 }

@@ -58,6 +58,10 @@ pub struct Migration {
     /// Checksum as the framework computes it, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// The time the framework stores for it where the files fix it (Drizzle's journal
+    /// `when`, milliseconds since the epoch, which its tracking row repeats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
     /// Whether a down / rollback exists.
     pub has_down: bool,
     /// Statements of the up direction with their schema effects.
@@ -77,6 +81,7 @@ impl Migration {
             depends_on: Vec::new(),
             labels: Vec::new(),
             checksum: None,
+            timestamp: None,
             has_down: false,
             statements: Vec::new(),
         }

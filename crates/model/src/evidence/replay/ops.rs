@@ -377,7 +377,13 @@ impl Replay<'_> {
         let Some(name) = &c.name else {
             return;
         };
-        let name = self.fold(name);
+        // MySQL names every primary key PRIMARY, whatever `CONSTRAINT x PRIMARY KEY` says
+        // (drizzle-kit writes `CONSTRAINT users_id PRIMARY KEY(id)`).
+        let name = if self.dialect == Dialect::Mysql && c.kind == "primary key" {
+            self.fold("PRIMARY")
+        } else {
+            self.fold(name)
+        };
         if self.dialect == Dialect::Mysql && c.kind == "foreign key" {
             // MySQL creates an index named after the foreign key when no index fits; it stays
             // when the key is dropped.
