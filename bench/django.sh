@@ -64,7 +64,7 @@ if [ "$(cat "$PROJECT/.stamp" 2>/dev/null)" != "$STAMP" ] || [ "$db_stamp" != "$
     psql -q "$PG_BASE/postgres" -c "COMMENT ON DATABASE \"$DBNAME\" IS '$STAMP'"
     echo "$STAMP" >"$PROJECT/.stamp"
 fi
-summary=$("$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(f"{m[\"migrations\"]} migrations in {m[\"apps\"]} apps, {len(m[\"squashes\"])} squashes, {m[\"tracking_rows\"]} rows in django_migrations")' "$PROJECT/.bench-django.json")
+summary=$("$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%d migrations in %d apps, %d squashes, %d rows in django_migrations" % (m["migrations"], m["apps"], len(m["squashes"]), m["tracking_rows"]))' "$PROJECT/.bench-django.json")
 tables=$(psql -At "$URL" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")
 say "project: $summary; database: $tables tables"
 
