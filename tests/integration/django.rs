@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Returns the venv's Python when Django is installed there (a failure under CI=true).
+#[allow(clippy::print_stderr)]
 pub(crate) fn django_python() -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/venv/bin");
     let python = venv.join("python");

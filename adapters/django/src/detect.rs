@@ -74,7 +74,7 @@ fn encode_apps(apps: &[App]) -> String {
 pub fn settings_module(manage_py: &str) -> Option<String> {
     let at = manage_py.find("DJANGO_SETTINGS_MODULE")?;
     let rest = &manage_py[at + "DJANGO_SETTINGS_MODULE".len()..];
-    let rest = rest.trim_start_matches(|c: char| c == '"' || c == '\'');
+    let rest = rest.trim_start_matches(['"', '\'']);
     let rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let body = &rest[1..];
