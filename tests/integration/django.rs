@@ -13,7 +13,7 @@ pub(crate) struct DjangoProject {
     python: PathBuf,
 }
 
-fn database_settings(db: &TestDb) -> String {
+pub(crate) fn database_settings(db: &TestDb) -> String {
     match db.dialect {
         Dialect::Sqlite => format!(
             "{{'ENGINE': 'django.db.backends.sqlite3', 'NAME': {:?}}}",

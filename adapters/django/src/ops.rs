@@ -68,6 +68,7 @@ impl State {
         self.models
             .get(key)
             .map(|m| m.table.clone())
+            .or_else(|| contrib_table(key).map(String::from))
             .unwrap_or_else(|| self.default_table(&key.0, &key.1))
     }
 
@@ -85,6 +86,21 @@ impl State {
             None => field.unwrap_or("id").to_string(),
         }
     }
+}
+
+/// Returns the `db_table` of a contrib model that sets one (the contrib apps' migrations are
+/// data, so their models are not in the state): a foreign key to `contenttypes.ContentType`
+/// names `django_content_type` in its constraint, not `contenttypes_contenttype`.
+fn contrib_table(key: &(String, String)) -> Option<&'static str> {
+    Some(match (key.0.as_str(), key.1.as_str()) {
+        ("contenttypes", "contenttype") => "django_content_type",
+        ("admin", "logentry") => "django_admin_log",
+        ("sessions", "session") => "django_session",
+        ("sites", "site") => "django_site",
+        ("flatpages", "flatpage") => "django_flatpage",
+        ("redirects", "redirect") => "django_redirect",
+        _ => return None,
+    })
 }
 
 fn is_fk(f: &FieldDef) -> bool {

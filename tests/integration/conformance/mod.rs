@@ -17,10 +17,14 @@
 //!   where) and stops, for reading the generated files.
 //! - `MIGDOCTOR_CONFORMANCE_RUN_ONLY=1` only runs the history and checks the real schema against
 //!   the generator's model (for trying many seeds on the generator).
+//!
+//! Django has a generator and cases of its own (`django.rs`): its histories are models, not
+//! SQL, and its tracking table breaks row by row.
 
 mod alembic;
 mod breaks;
 mod catalog;
+mod django;
 mod gen;
 mod golang_migrate;
 mod model;

@@ -14,7 +14,11 @@ fn body(raw: &str) -> Option<String> {
         return None;
     }
     let mut rest = rest[2..].trim_start();
-    if rest.len() > 8 && rest.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("language")) {
+    if rest.len() > 8
+        && rest
+            .get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("language"))
+    {
         rest = rest[8..].trim_start();
         rest = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
         rest = rest.trim_start();
