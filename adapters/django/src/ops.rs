@@ -260,6 +260,20 @@ fn field_objects(
     f: &FieldDef,
     create: bool,
 ) -> Vec<SchemaEffect> {
+    with_facts(state, app, table, name, f, |facts| {
+        names::field_objects(state.dialect, facts, create)
+    })
+}
+
+/// Returns `then` applied to the facts Django's schema editor sees for one field.
+fn with_facts<R>(
+    state: &State,
+    app: &str,
+    table: &str,
+    name: &str,
+    f: &FieldDef,
+    then: impl FnOnce(&FieldFacts) -> R,
+) -> R {
     let target =
         f.to.as_ref()
             .filter(|_| is_fk(f) && f.db_constraint)
@@ -272,19 +286,32 @@ fn field_objects(
             });
     let col = column(name, f);
     let db_index = f.db_index.unwrap_or(is_fk(f) || f.class == "SlugField");
-    names::field_objects(
-        state.dialect,
-        &FieldFacts {
-            table,
-            column: &col,
-            internal_type: &f.class,
-            primary_key: f.primary_key,
-            unique: f.unique || f.class == "OneToOneField",
-            db_index,
-            foreign_key: target.as_ref().map(|(t, c)| (t.as_str(), c.as_str())),
-        },
-        create,
-    )
+    then(&FieldFacts {
+        table,
+        column: &col,
+        internal_type: &f.class,
+        primary_key: f.primary_key,
+        unique: f.unique || f.class == "OneToOneField",
+        db_index,
+        foreign_key: target.as_ref().map(|(t, c)| (t.as_str(), c.as_str())),
+    })
+}
+
+/// Returns what `AlterField` creates: Django's schema editor names a unique added by an
+/// alteration `<table>_<column>_<hash>_uniq`, not as an inline UNIQUE would be named.
+fn alter_objects(
+    state: &State,
+    app: &str,
+    table: &str,
+    name: &str,
+    old: &FieldDef,
+    new: &FieldDef,
+) -> Vec<SchemaEffect> {
+    with_facts(state, app, table, name, old, |o| {
+        with_facts(state, app, table, name, new, |n| {
+            names::alter_field_objects(state.dialect, o, n)
+        })
+    })
 }
 
 /// Returns the auto-created table of a many-to-many field, with its objects.
@@ -684,7 +711,7 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
                 table: q(&table),
                 column: after,
             });
-            out.extend(new_objects.into_iter().filter(|o| !old_objects.contains(o)));
+            out.extend(alter_objects(state, app, &table, name, &old, f));
             out
         }
         Op::AddIndex(model, name, fields) => {

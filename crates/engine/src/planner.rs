@@ -140,7 +140,31 @@ fn ledger_vars(
         }
     };
     if let Some(ev) = evidence.filter(|e| e.apparent.confidence >= Confidence::Medium) {
-        let applied = history.ancestors_inclusive(&ev.apparent.heads);
+        let mut applied = history.ancestors_inclusive(&ev.apparent.heads);
+        // A migration the schema cannot check (it only alters columns, like most of
+        // django.contrib.auth's) counts as applied when everything it depends on does: no
+        // schema could tell otherwise, and leaving it out would make the framework run it
+        // again. Opaque code (RunPython, DO blocks) is never assumed: a human decides.
+        for m in &history.migrations {
+            if applied.contains(&m.id) {
+                continue;
+            }
+            let uncheckable = ev
+                .get(&m.id)
+                .is_none_or(|e| e.status == EvidenceStatus::Unknown);
+            let opaque = m
+                .statements
+                .iter()
+                .any(|s| s.kind == migdoctor_model::StatementKind::Opaque);
+            let ready = m
+                .parents
+                .iter()
+                .chain(&m.depends_on)
+                .all(|p| applied.contains(p));
+            if uncheckable && !opaque && ready && !m.parents.is_empty() {
+                applied.insert(m.id.clone());
+            }
+        }
         let in_order: Vec<&MigrationId> = history
             .migrations
             .iter()

@@ -279,25 +279,9 @@ impl Run<'_> {
                     .lines()
                     .filter_map(|l| l.trim().strip_prefix("[ ]").map(str::trim))
                     .collect();
-                // KNOWN GAP (reported): auth's 0002..0012 only alter columns, so the schema
-                // proves none of them, and unless a project migration depends on them
-                // rebuild-tracking leaves them out; `migrate` then runs them again.
-                let known = !gen::known_bugs()
-                    && playbook == "django/rebuild-tracking"
-                    && left
-                        .iter()
-                        .all(|m| m.starts_with("auth.") && *m != "auth.0001_initial");
-                if known && !left.is_empty() {
-                    note(&format!(
-                        "{}: known gap, {playbook} leaves {left:?} unrecorded",
-                        self.ctx
-                    ));
-                    s.manage(&["migrate", "--fake"]);
-                } else {
-                    why = Some(format!(
-                        "manage.py migrate --check after {playbook} fails ({text}); unapplied: {left:?}"
-                    ));
-                }
+                why = Some(format!(
+                    "manage.py migrate --check after {playbook} fails ({text}); unapplied: {left:?}"
+                ));
             }
         }
         if why.is_none() {
