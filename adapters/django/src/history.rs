@@ -6,7 +6,7 @@
 
 use crate::detect::{apps_of, App};
 use crate::ops::{effects_in_order, State};
-use crate::parse::{parse_migration, Dep, Parsed};
+use crate::parse::{parse_migration, quick_facts, Dep, Parsed};
 use migdoctor_model::{
     join_path, par_map, AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId,
     Site, SourceTree,
@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Returns nothing; one migration node before effects are computed.
 pub(crate) struct Node {
+    /// `app.name`, the migration's id.
+    pub key: String,
     pub app: String,
     pub name: String,
     pub file: Option<String>,
@@ -25,7 +27,7 @@ pub(crate) struct Node {
 
 impl Node {
     fn id(&self) -> String {
-        format!("{}.{}", self.app, self.name)
+        self.key.clone()
     }
 }
 
@@ -59,9 +61,12 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
     let mut history = History::new(site.clone());
     let apps = apps_of(site);
     let mut nodes: Vec<Node> = Vec::new();
+    // Only the graph is wanted (status, scan): the line reader answers for files written as
+    // makemigrations writes them.
+    let skip_effects = site.config.get("effects").is_some_and(|v| v == "skip");
     for app in &apps {
         match app.kind.as_str() {
-            "project" => read_app(tree, app, &mut nodes, &mut history.problems),
+            "project" => read_app(tree, app, skip_effects, &mut nodes, &mut history.problems),
             "contrib" => {}
             _ => {}
         }
@@ -71,6 +76,7 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
         for c in contrib {
             if apps.iter().any(|a| a.kind == "contrib" && a.label == c.app) {
                 nodes.push(Node {
+                    key: format!("{}.{}", c.app, c.name),
                     app: c.app.to_string(),
                     name: c.name.to_string(),
                     file: None,
@@ -115,7 +121,6 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
         }
     }
     let graph = Graph::build(&nodes, &apps, &user_app);
-    let skip_effects = site.config.get("effects").is_some_and(|v| v == "skip");
     let d = dialect(site);
     // Squashes used, replaced migrations aside — what Django does when nothing is recorded.
     let (used, aside) = graph.squash_split(&nodes);
@@ -131,13 +136,15 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
     };
     history.migrations = graph.migrations(&nodes, &used, &fx);
     if !aside.is_empty() {
+        let aside_ids: std::collections::HashSet<&str> =
+            aside.iter().map(|&i| nodes[i].key.as_str()).collect();
         let replaced_view: BTreeSet<usize> = (0..nodes.len())
             .filter(|i| !graph.squashes.contains_key(i))
             .collect();
         history.replaced = graph
             .migrations(&nodes, &replaced_view, &fx)
             .into_iter()
-            .filter(|m| aside.iter().any(|&i| nodes[i].id() == m.id.as_str()))
+            .filter(|m| aside_ids.contains(m.id.as_str()))
             .collect();
     }
     Ok(history)
@@ -146,6 +153,7 @@ pub fn load_history(tree: &SourceTree, site: &Site) -> Result<History, AdapterEr
 fn read_app(
     tree: &SourceTree,
     app: &App,
+    quick: bool,
     nodes: &mut Vec<Node>,
     problems: &mut Vec<HistoryProblem>,
 ) {
@@ -183,13 +191,17 @@ fn read_app(
         let text = tree.bytes(f).map(String::from_utf8_lossy);
         match text {
             None => Err(format!("{f}: cannot be read")),
-            Some(t) => parse_migration(&t, f, module, &app.label),
+            Some(t) => match quick.then(|| quick_facts(&t)).flatten() {
+                Some(p) => Ok(p),
+                None => parse_migration(&t, f, module, &app.label),
+            },
         }
     });
     for (f, p) in modules.iter().zip(parsed) {
         let module = f.rsplit('/').next().unwrap_or(f).trim_end_matches(".py");
         match p {
             Ok(parsed) => nodes.push(Node {
+                key: format!("{}.{module}", app.label),
                 app: app.label.clone(),
                 name: module.to_string(),
                 file: Some(f.to_string()),
@@ -340,7 +352,7 @@ impl Graph {
             let mut parents: Vec<MigrationId> = Vec::new();
             for p in &self.parents[i] {
                 let p = remap.get(p).cloned().unwrap_or_else(|| p.clone());
-                if p != n.id() && !parents.iter().any(|x| x.as_str() == p) {
+                if p != n.key && !parents.iter().any(|x| x.as_str() == p) {
                     parents.push(MigrationId(p));
                 }
             }
