@@ -23,6 +23,12 @@ struct Model {
 #[derive(Clone, Debug)]
 pub struct State {
     dialect: Dialect,
+    /// The name each foreign-key constraint has now, by (table, column): Django drops and
+    /// makes them again under new names when their column or target table changes.
+    fk_names: HashMap<(String, String), String>,
+    /// The names of the single-column, non-unique indexes on each (table, column) as made:
+    /// they keep the table name they were made under when the model is renamed.
+    idx_names: HashMap<(String, String), Vec<String>>,
     models: HashMap<(String, String), Model>,
     user_model: (String, String),
 }
@@ -32,6 +38,8 @@ impl State {
     pub fn new(d: Dialect) -> State {
         State {
             dialect: d,
+            fk_names: HashMap::new(),
+            idx_names: HashMap::new(),
             models: HashMap::new(),
             user_model: ("auth".into(), "user".into()),
         }
@@ -170,6 +178,7 @@ pub(crate) fn effects_in_order(
         let file = node.file.clone().unwrap_or_default();
         for (line, op) in &node.parsed.operations {
             let effects = op_effects(state, &node.app, op, &file, *line);
+            record_fks(state, &effects);
             m.statements.push(MigrationStatement {
                 file: file.clone(),
                 line: *line,
@@ -231,6 +240,123 @@ fn swap_user_model(effects: Vec<SchemaEffect>, d: Dialect, user_table: &str) -> 
             e
         })
         .collect()
+}
+
+/// Returns nothing; keeps [`State::fk_names`] up to date with the constraints `effects` add,
+/// drop and carry along.
+fn record_fks(state: &mut State, effects: &[SchemaEffect]) {
+    for e in effects {
+        match e {
+            SchemaEffect::CreateIndex {
+                index,
+                table,
+                unique: false,
+                columns,
+                ..
+            } if columns.len() == 1 => {
+                let names = state
+                    .idx_names
+                    .entry((table.name.clone(), columns[0].clone()))
+                    .or_default();
+                if !names.contains(&index.name) {
+                    names.push(index.name.clone());
+                }
+            }
+            SchemaEffect::DropIndex { index, .. } => {
+                for names in state.idx_names.values_mut() {
+                    names.retain(|n| *n != index.name);
+                }
+            }
+            SchemaEffect::DropColumn { table, column, .. } => {
+                state
+                    .idx_names
+                    .remove(&(table.name.clone(), column.clone()));
+                state.fk_names.remove(&(table.name.clone(), column.clone()));
+            }
+            SchemaEffect::AddConstraint {
+                table,
+                name: Some(name),
+                kind,
+                columns,
+                ..
+            } if kind == "foreign key" && columns.len() == 1 => {
+                state
+                    .fk_names
+                    .insert((table.name.clone(), columns[0].clone()), name.clone());
+            }
+            SchemaEffect::DropConstraint { table, name, .. } => {
+                state
+                    .fk_names
+                    .retain(|(t, _), n| !(t == &table.name && n == name));
+            }
+            SchemaEffect::RenameTable { from, to } => {
+                let moved_idx: Vec<((String, String), Vec<String>)> = state
+                    .idx_names
+                    .iter()
+                    .filter(|((t, _), _)| *t == from.name)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                for ((_, c), n) in moved_idx {
+                    state.idx_names.remove(&(from.name.clone(), c.clone()));
+                    state.idx_names.insert((to.name.clone(), c), n);
+                }
+                let moved: Vec<((String, String), String)> = state
+                    .fk_names
+                    .iter()
+                    .filter(|((t, _), _)| *t == from.name)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                for ((_, c), n) in moved {
+                    state.fk_names.remove(&(from.name.clone(), c.clone()));
+                    state.fk_names.insert((to.name.clone(), c), n);
+                }
+            }
+            SchemaEffect::RenameColumn { table, from, to } => {
+                if let Some(n) = state.idx_names.remove(&(table.name.clone(), from.clone())) {
+                    state.idx_names.insert((table.name.clone(), to.clone()), n);
+                }
+                if let Some(n) = state.fk_names.remove(&(table.name.clone(), from.clone())) {
+                    state.fk_names.insert((table.name.clone(), to.clone()), n);
+                }
+            }
+            SchemaEffect::DropTable { table, .. } => {
+                state.idx_names.retain(|(t, _), _| *t != table.name);
+                state.fk_names.retain(|(t, _), _| *t != table.name);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Returns the effects of Django making a foreign key again under the name its table, column
+/// and target give now (PostgreSQL; see `RenameField` and `RenameModel`).
+fn remake_fk(
+    state: &State,
+    table: &str,
+    column: &str,
+    to_table: &str,
+    to_col: &str,
+) -> Vec<SchemaEffect> {
+    let d = state.dialect;
+    let new_fk = names::fk_constraint_name(d, table, column, to_table, to_col);
+    let mut out = Vec::new();
+    match state.fk_names.get(&(table.to_string(), column.to_string())) {
+        Some(old) if *old == new_fk => return out,
+        Some(old) => out.push(SchemaEffect::DropConstraint {
+            table: q(table),
+            name: old.clone(),
+            if_exists: false,
+        }),
+        None => {}
+    }
+    out.push(SchemaEffect::AddConstraint {
+        table: q(table),
+        name: Some(new_fk),
+        kind: "foreign key".into(),
+        columns: vec![column.to_string()],
+        references: Some(q(to_table)),
+    });
+    out
 }
 
 fn describe(op: &Op) -> String {
@@ -577,7 +703,137 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
                     }
                 }
             }
+            let new_table = m.table.clone();
+            let renamed = !m.creates_nothing && !m.explicit_table;
             state.models.insert(key(new), m);
+            // Auto-created many-to-many tables name their columns after the models they join:
+            // Django renames those columns (and on PostgreSQL remakes their foreign keys).
+            let (old_l, new_l) = (old.to_ascii_lowercase(), new.to_ascii_lowercase());
+            let mut m2m_renames = Vec::new();
+            for (mk, other) in &state.models {
+                if other.creates_nothing {
+                    continue;
+                }
+                for (n, f) in other
+                    .fields
+                    .iter()
+                    .filter(|(_, f)| is_m2m(f) && f.through.is_none())
+                {
+                    let from_old = if *mk == key(new) {
+                        old_l.clone()
+                    } else {
+                        mk.1.clone()
+                    };
+                    let to_key = state.resolve(&mk.0, f.to.as_deref().unwrap_or(&mk.1));
+                    let to_is_renamed = to_key == key(old) || to_key == key(new);
+                    let to_old = if to_is_renamed {
+                        old_l.clone()
+                    } else {
+                        to_key.1.clone()
+                    };
+                    let to_new = if to_is_renamed {
+                        new_l.clone()
+                    } else {
+                        to_key.1.clone()
+                    };
+                    if from_old == mk.1 && to_old == to_new {
+                        continue;
+                    }
+                    let (a0, b0) = names::m2m_columns(&from_old, &to_old);
+                    let (a1, b1) = names::m2m_columns(&mk.1, &to_new);
+                    let through = f
+                        .db_table
+                        .clone()
+                        .unwrap_or_else(|| names::m2m_table_name(d, &other.table, n));
+                    let to_table = if to_is_renamed {
+                        new_table.clone()
+                    } else {
+                        state.table_of(&to_key)
+                    };
+                    m2m_renames.push((through, a0, a1, other.table.clone(), b0, b1, to_table));
+                }
+            }
+            for (through, a0, a1, from_table, b0, b1, to_table) in m2m_renames {
+                for (c0, c1, target) in [(a0, a1, from_table), (b0, b1, to_table)] {
+                    if c0 == c1 {
+                        continue;
+                    }
+                    out.push(SchemaEffect::RenameColumn {
+                        table: q(&through),
+                        from: c0.clone(),
+                        to: c1.clone(),
+                    });
+                    if d == Dialect::Postgres {
+                        if let Some(n) = state.fk_names.remove(&(through.clone(), c0)) {
+                            state.fk_names.insert((through.clone(), c1.clone()), n);
+                        }
+                        out.extend(remake_fk(state, &through, &c1, &target, "id"));
+                    }
+                }
+            }
+            // References to the old name now name the new one, as in Django's project state.
+            let old_key = key(old);
+            let new_ref = format!("{app}.{new}");
+            let user = state.user_model.clone();
+            let models: Vec<(String, String)> = state.models.keys().cloned().collect();
+            for mk in models {
+                let Some(other) = state.models.get(&mk) else {
+                    continue;
+                };
+                let fixed: Vec<(String, FieldDef)> = other
+                    .fields
+                    .iter()
+                    .map(|(n, f)| {
+                        let mut f = f.clone();
+                        if let Some(to) = &f.to {
+                            let r = if to == "@user" {
+                                user.clone()
+                            } else {
+                                match to.split_once('.') {
+                                    Some((a, m)) => (a.to_string(), m.to_ascii_lowercase()),
+                                    None => (mk.0.clone(), to.to_ascii_lowercase()),
+                                }
+                            };
+                            if r == old_key && to != "@user" {
+                                f.to = Some(new_ref.clone());
+                            }
+                        }
+                        (n.clone(), f)
+                    })
+                    .collect();
+                if let Some(other) = state.models.get_mut(&mk) {
+                    other.fields = fixed;
+                }
+            }
+            // PostgreSQL: the foreign keys pointing at the renamed model are made again, named
+            // after the new target table.
+            if renamed && d == Dialect::Postgres {
+                record_fks(state, &out);
+                let target = key(new);
+                let mut incoming = Vec::new();
+                for ((a, _), other) in &state.models {
+                    if other.creates_nothing {
+                        continue;
+                    }
+                    for (n, f) in &other.fields {
+                        let points_here = is_fk(f)
+                            && f.db_constraint
+                            && f.to.as_ref().is_some_and(|to| {
+                                let r = state.resolve(a, to);
+                                r == target
+                            });
+                        if points_here {
+                            incoming.push((other.table.clone(), column(n, f), f.to_field.clone()));
+                        }
+                    }
+                }
+                incoming.sort();
+                let to_col_of = |tf: &Option<String>| state.column_of(&target, tf.as_deref());
+                for (t, c, tf) in incoming {
+                    let to_col = to_col_of(&tf);
+                    out.extend(remake_fk(state, &t, &c, &new_table, &to_col));
+                }
+            }
             out
         }
         Op::AlterModelTable(name, table) => {
@@ -665,14 +921,32 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
             slot.0 = new.clone();
             let after = column(&slot.0, &slot.1);
             let table = m.table.clone();
-            if m.creates_nothing || before == after || is_m2m(&slot.1) {
+            let field = slot.1.clone();
+            if m.creates_nothing || before == after || is_m2m(&field) {
                 return Vec::new();
             }
-            vec![SchemaEffect::RenameColumn {
+            let mut out = vec![SchemaEffect::RenameColumn {
                 table: q(&table),
-                from: before,
-                to: after,
-            }]
+                from: before.clone(),
+                to: after.clone(),
+            }];
+            // PostgreSQL: Django's alter_field drops a foreign key whose column changes and
+            // makes it again, named from the new column; its index keeps the old name.
+            // (MySQL's handling of the InnoDB index is not modelled; SQLite names none.)
+            if d == Dialect::Postgres && is_fk(&field) && field.db_constraint {
+                if let Some(to) = &field.to {
+                    let target = state.resolve(app, to);
+                    let (to_table, to_col) = (
+                        state.table_of(&target),
+                        state.column_of(&target, field.to_field.as_deref()),
+                    );
+                    if let Some(n) = state.fk_names.remove(&(table.clone(), before.clone())) {
+                        state.fk_names.insert((table.clone(), after.clone()), n);
+                    }
+                    out.extend(remake_fk(state, &table, &after, &to_table, &to_col));
+                }
+            }
+            out
         }
         Op::AlterField(model, name, f) => {
             let Some(m) = state.models.get(&key(model)).cloned() else {
@@ -693,13 +967,36 @@ fn op_effects(state: &mut State, app: &str, op: &Op, file: &str, line: usize) ->
             let (before, after) = (column(name, &old), column(name, f));
             let old_objects = field_objects(state, app, &table, name, &old, false);
             let new_objects = field_objects(state, app, &table, name, f, false);
+            // Django's rule: a field that had a plain index and now has none (or becomes
+            // unique) loses every plain index on its column, under the names they were made
+            // with (a renamed model keeps its old index names).
+            let plain = |f: &FieldDef| {
+                f.db_index.unwrap_or(is_fk(f) || f.class == "SlugField")
+                    && !(f.unique || f.primary_key || f.class == "OneToOneField")
+            };
+            let drops_plain = plain(&old) && !plain(f);
+            let is_plain_index = |o: &SchemaEffect| matches!(o, SchemaEffect::CreateIndex { unique: false, columns, .. } if columns.len() == 1);
             let mut out: Vec<SchemaEffect> = drop_objects(
                 old_objects
                     .iter()
-                    .filter(|o| !new_objects.contains(o))
+                    .filter(|o| !new_objects.contains(o) && !is_plain_index(o))
                     .cloned()
                     .collect(),
             );
+            if drops_plain {
+                let recorded = state
+                    .idx_names
+                    .get(&(table.clone(), before.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                for n in recorded {
+                    out.push(SchemaEffect::DropIndex {
+                        index: q(&n),
+                        table: Some(q(&table)),
+                        if_exists: false,
+                    });
+                }
+            }
             if before != after {
                 out.push(SchemaEffect::RenameColumn {
                     table: q(&table),
