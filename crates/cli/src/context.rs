@@ -357,14 +357,22 @@ fn build_reports(
         }
     }
     // A tracked id no file defines: say from git which known migration the database descends
-    // from (one git lookup per such id; nothing when the project is not a git checkout).
+    // from (one git lookup per such id, for the first few; nothing when the project is not a
+    // git checkout). A ledger restored from another project can name thousands.
+    const GIT_LOOKUPS: usize = 5;
     for ((adapter, _), report) in project.sites.iter().zip(&mut reports) {
         for f in report
             .findings
             .iter_mut()
             .filter(|f| f.code == FindingCode::UnknownTracked)
         {
-            for id in f.migrations.clone() {
+            if f.migrations.len() > GIT_LOOKUPS {
+                f.evidence.push(format!(
+                    "git was asked about the first {GIT_LOOKUPS} of these {} ids",
+                    f.migrations.len()
+                ));
+            }
+            for id in f.migrations.clone().into_iter().take(GIT_LOOKUPS) {
                 let lines = unknown_ancestry(
                     &project.root,
                     *adapter,
