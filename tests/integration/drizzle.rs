@@ -7,7 +7,7 @@
 use migdoctor_tests::{apply_playbook, cli, codes, diagnose_json, finding, Dialect, TestDb};
 use std::path::{Path, PathBuf};
 
-fn node_dir() -> Option<PathBuf> {
+pub(crate) fn node_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/node");
     if dir.join("node_modules/drizzle-orm").is_dir() {
         return Some(dir);

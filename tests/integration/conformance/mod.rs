@@ -25,6 +25,7 @@ mod alembic;
 mod breaks;
 mod catalog;
 mod django;
+mod drizzle;
 mod gen;
 mod golang_migrate;
 mod model;
@@ -100,6 +101,9 @@ conformance! {
     alembic_postgres: alembic::Alembic, Dialect::Postgres;
     alembic_mysql: alembic::Alembic, Dialect::Mysql;
     alembic_sqlite: alembic::Alembic, Dialect::Sqlite;
+    drizzle_postgres: drizzle::Drizzle, Dialect::Postgres;
+    drizzle_mysql: drizzle::Drizzle, Dialect::Mysql;
+    drizzle_sqlite: drizzle::Drizzle, Dialect::Sqlite;
 }
 
 #[allow(clippy::print_stderr)]
