@@ -106,7 +106,7 @@ fn failed_half_upgrade_on_mariadb_is_partial() {
         .expect("partial");
     assert_eq!(
         partial["message"],
-        "version b2 partial: column users.email present, index ix_users_email on users missing"
+        "revision b2 partial: column users.email present, index ix_users_email on users missing"
     );
     // A human finishes b2 by hand, then the stamp follows the evidence to b2.
     db.exec("CREATE UNIQUE INDEX ix_users_email ON users (email)");

@@ -247,7 +247,20 @@ pub(crate) fn revise(
                 f.message.push_str("; the schema has their objects, so only the rows are missing: record them (drizzle/record-skipped)");
             } else {
                 let list: Vec<&str> = absent.iter().map(|m| m.as_str()).collect();
-                f.message.push_str(&format!("; the schema lacks what {} should have made: run it by hand and record it (drizzle/run-skipped)", list.join(", ")));
+                let partly: Vec<&str> = absent
+                    .iter()
+                    .filter(|m| {
+                        ev.get(m)
+                            .is_some_and(|e| e.status == EvidenceStatus::Partial)
+                    })
+                    .map(|m| m.as_str())
+                    .collect();
+                if partly.is_empty() {
+                    f.message.push_str(&format!("; the schema lacks what {} should have made: run it by hand and record it (drizzle/run-skipped)", list.join(", ")));
+                } else {
+                    // Running a half-done entry whole would fail on what already exists.
+                    f.message.push_str(&format!("; the schema lacks what {} should have made, and {} ran in part: run only its missing statements by hand (the partial finding lists them), then record it (drizzle/run-skipped)", list.join(", "), partly.join(", ")));
+                }
             }
         }
         let skipped: Vec<&MigrationId> = p
@@ -276,7 +289,7 @@ pub(crate) fn revise(
             );
             if !will.is_empty() {
                 msg.push_str(&format!(
-                    "; the next migrate runs {} again and fails (\"already exists\")",
+                    "; the next migrate runs {} again and fails at its first statement on what is already done",
                     list(&will)
                 ));
             }

@@ -59,7 +59,16 @@ pub(super) fn evidence_findings(
                 Severity::Error,
                 fw,
                 site.clone(),
-                format!("version {}", e.summary()),
+                format!(
+                    "{} {}",
+                    match fw {
+                        crate::Framework::GolangMigrate | crate::Framework::Native => "version",
+                        crate::Framework::Alembic => "revision",
+                        crate::Framework::Drizzle => "entry",
+                        crate::Framework::Django => "migration",
+                    },
+                    e.summary()
+                ),
             )
             .migrations([e.migration.clone()]);
             f.evidence.extend(e.present.iter().cloned());
