@@ -11,6 +11,7 @@ mod django;
 mod django_cases;
 mod django_names;
 mod drizzle;
+mod drizzle1;
 mod evidence;
 mod example;
 mod formats;

@@ -138,7 +138,23 @@ pub(crate) fn render_in(
         Action::CreateTrackingTable => Ok(create_table(dialect, at, v1(before, history))),
         Action::MarkApplied { id } => {
             let (m, hash, when) = entry(history, id)?;
-            let (cols, vals) = row_values(v1(before, history), m, &hash, when);
+            let v1 = v1(before, history);
+            let (cols, vals) = row_values(v1, m, &hash, when);
+            if v1 && dialect == Dialect::Sqlite {
+                // The 1.0 SQLite migrator writes `applied_at` itself, `new Date().toISOString()`
+                // (drizzle-orm 1.0.0-rc.5 `sqlite-core/async/session.js` migrateSync); PostgreSQL
+                // and MySQL leave it to the column's `now()` / `CURRENT_TIMESTAMP` default.
+                let quoted: Vec<String> = cols.iter().map(|c| quote_ident(dialect, c)).collect();
+                return Ok(vec![Sql::with_params(
+                    format!(
+                        "INSERT INTO {} ({}, {}) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                        qualified(dialect, at),
+                        quoted.join(", "),
+                        quote_ident(dialect, "applied_at")
+                    ),
+                    vals,
+                )]);
+            }
             Ok(vec![insert_row(dialect, at, &cols, &vals)])
         }
         Action::MarkUnapplied { id } => {
