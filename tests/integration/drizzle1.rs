@@ -5,7 +5,7 @@
 //! (`name`, `applied_at`) as the migrator wrote it, a lost row is found and recorded again, and
 //! the migrator then runs without error and applies nothing.
 
-use migdoctor_tests::{apply_playbook, codes, diagnose_json, finding, Dialect, TestDb};
+use migdoctor_tests::{apply_playbook, cli, codes, diagnose_json, finding, Dialect, TestDb};
 use std::path::{Path, PathBuf};
 
 pub(crate) fn node1_dir() -> Option<PathBuf> {
@@ -48,8 +48,7 @@ impl Drizzle1Project {
 
     /// Returns (success, output) of the real 1.0 migrator on this project's folder.
     fn migrate(&self) -> (bool, String) {
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("frameworks/drizzle1/migrate.mjs");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("frameworks/drizzle1/migrate.mjs");
         let out = std::process::Command::new("node")
             .arg(script)
             .arg(self.db.dialect.id())
@@ -103,7 +102,14 @@ impl Drizzle1Project {
         self.folders()
             .iter()
             .map(|name| {
-                let bytes = std::fs::read(self.dir.path().join("drizzle").join(name).join("migration.sql")).unwrap();
+                let bytes = std::fs::read(
+                    self.dir
+                        .path()
+                        .join("drizzle")
+                        .join(name)
+                        .join("migration.sql"),
+                )
+                .unwrap();
                 format!(
                     "{name} {} {} 1",
                     migdoctor_adapter_drizzle::drizzle_hash(&bytes),
@@ -164,11 +170,32 @@ fn the_1_0_table_is_read_as_the_real_migrator_wrote_it() {
         p.assert_clean();
         let (code, report) = diagnose_json(&p.path(), &p.db.url);
         assert_eq!(code, 0, "{report}");
-        // Every folder is decoded as applied, by its name.
-        let text = report.to_string();
-        for name in p.folders() {
-            assert!(text.contains(&name), "{:?}: {name} in {report}", p.db.dialect);
-        }
+        // Every row is decoded as the folder its `name` holds.
+        let (code, out, err) = cli(&["history", &p.path(), "--db", &p.db.url, "--format", "json"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let history: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let tracked: Vec<&str> = history["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["tracked"] == true)
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(tracked, p.folders(), "{:?}: {history}", p.db.dialect);
+        // The rows' hashes are read too: an edited file is told apart from its row.
+        let first = p.folders()[0].clone();
+        let file = p
+            .dir
+            .path()
+            .join("drizzle")
+            .join(&first)
+            .join("migration.sql");
+        let original = std::fs::read(&file).unwrap();
+        std::fs::write(&file, [original.as_slice(), b"\n-- reviewed\n"].concat()).unwrap();
+        let (_, report) = diagnose_json(&p.path(), &p.db.url);
+        let f = finding(&report, "checksum-mismatch");
+        assert!(f.to_string().contains(&first), "{f}");
+        std::fs::write(&file, original).unwrap();
         // And the migrator agrees: nothing more to run.
         let (ok, out) = p.migrate();
         assert!(ok, "{out}");
@@ -217,6 +244,11 @@ fn a_lost_newest_row_is_found_recorded_and_the_migrator_applies_nothing() {
             "{:?}: the migrator failed after the repair: {out}",
             p.db.dialect
         );
-        assert_eq!(p.rows(), p.expected_rows(), "{:?}: nothing applied", p.db.dialect);
+        assert_eq!(
+            p.rows(),
+            p.expected_rows(),
+            "{:?}: nothing applied",
+            p.db.dialect
+        );
     });
 }
