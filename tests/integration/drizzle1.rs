@@ -252,3 +252,36 @@ fn a_lost_newest_row_is_found_recorded_and_the_migrator_applies_nothing() {
         );
     });
 }
+
+#[test]
+fn folders_made_in_the_same_second_are_recorded_by_name() {
+    for d in migdoctor_tests::dialects() {
+        if d == Dialect::Mysql {
+            continue; // see each()
+        }
+        let Some(p) = Drizzle1Project::new(d) else {
+            continue;
+        };
+        // drizzle-kit 1.0 gives two folders generated in the same second the same prefix.
+        let folders = p.folders();
+        let (prev, last) = (&folders[folders.len() - 2], &folders[folders.len() - 1]);
+        let renamed = format!("{}{}", &prev[..14], &last[14..]);
+        let root = p.dir.path().join("drizzle");
+        std::fs::rename(root.join(last), root.join(&renamed)).unwrap();
+        let (ok, out) = p.migrate();
+        assert!(ok, "{d:?}: {out}");
+        p.db.exec(&format!(
+            "DELETE FROM {} WHERE name = '{renamed}'",
+            p.table()
+        ));
+        let (_, report) = diagnose_json(&p.path(), &p.db.url);
+        let f = finding(&report, "untracked-applied");
+        assert!(f.to_string().contains(&renamed), "{d:?}: {f}");
+        apply_playbook(&p.path(), &p.db.url, "drizzle/sync-journal");
+        assert_eq!(p.rows(), p.expected_rows(), "{d:?}");
+        p.assert_clean();
+        let (ok, out) = p.migrate();
+        assert!(ok, "{d:?}: {out}");
+        assert_eq!(p.rows(), p.expected_rows(), "{d:?}: nothing applied");
+    }
+}

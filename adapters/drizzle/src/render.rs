@@ -56,9 +56,13 @@ fn v1(before: &TrackingState, history: &History) -> bool {
     }
 }
 
+/// Returns the entry, its hash and `when`. On 0.x tables two entries sharing `when` are refused
+/// (the row could not tell them apart); 1.0 rows carry the folder's `name`, which is all the 1.0
+/// migrator compares, and drizzle-kit 1.0 gives folders made in the same second the same prefix.
 fn entry<'a>(
     history: &'a History,
     id: &MigrationId,
+    v1: bool,
 ) -> Result<(&'a Migration, String, i64), AdapterError> {
     let bad = |reason: String| AdapterError::InvalidValue {
         what: "Drizzle journal entry".into(),
@@ -79,7 +83,7 @@ fn entry<'a>(
     if let Some(other) = history
         .migrations
         .iter()
-        .find(|o| o.id != m.id && o.timestamp == Some(when))
+        .find(|o| !v1 && o.id != m.id && o.timestamp == Some(when))
     {
         return Err(bad(format!(
             "{id} and {} share `when` {when}: a row could not tell them apart",
@@ -137,8 +141,8 @@ pub(crate) fn render_in(
     match action {
         Action::CreateTrackingTable => Ok(create_table(dialect, at, v1(before, history))),
         Action::MarkApplied { id } => {
-            let (m, hash, when) = entry(history, id)?;
             let v1 = v1(before, history);
+            let (m, hash, when) = entry(history, id, v1)?;
             let (cols, vals) = row_values(v1, m, &hash, when);
             if v1 && dialect == Dialect::Sqlite {
                 // The 1.0 SQLite migrator writes `applied_at` itself, `new Date().toISOString()`
@@ -256,7 +260,7 @@ pub(crate) fn expected_after_in(
                         "the tracking table does not exist; create it first",
                     ));
                 }
-                let (m, hash, when) = entry(history, id)?;
+                let (m, hash, when) = entry(history, id, v1)?;
                 if rows.iter().any(|(rid, _, _)| rid.as_ref() == Some(id)) {
                     return Err(AdapterError::InvalidValue {
                         what: "Drizzle journal entry".into(),
