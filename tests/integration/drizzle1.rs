@@ -149,12 +149,6 @@ fn copy_dir(from: &Path, to: &Path) {
 
 fn each(test: impl Fn(Drizzle1Project)) {
     for d in migdoctor_tests::dialects() {
-        // MariaDB/MySQL left out: the 1.0 table's `applied_at TIMESTAMP` cannot be read yet
-        // (crates/db `mysql_value` decodes TIMESTAMP as NaiveDateTime, which sqlx accepts only
-        // for DATETIME), so every diagnose of a real 1.0 MySQL table fails.
-        if d == Dialect::Mysql {
-            continue;
-        }
         if let Some(p) = Drizzle1Project::new(d) {
             let (ok, out) = p.migrate();
             assert!(ok, "{d:?}: first migrate failed: {out}");
@@ -256,9 +250,6 @@ fn a_lost_newest_row_is_found_recorded_and_the_migrator_applies_nothing() {
 #[test]
 fn folders_made_in_the_same_second_are_recorded_by_name() {
     for d in migdoctor_tests::dialects() {
-        if d == Dialect::Mysql {
-            continue; // see each()
-        }
         let Some(p) = Drizzle1Project::new(d) else {
             continue;
         };

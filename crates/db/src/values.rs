@@ -60,7 +60,13 @@ pub(crate) fn mysql_value(row: &MySqlRow, i: usize) -> Decoded {
         }
         "FLOAT" | "DOUBLE" => Value::Float(row.try_get_unchecked(i).map_err(err)?),
         // The binary protocol sends dates as packed fields, not text.
-        "DATETIME" | "TIMESTAMP" => Value::Timestamp(naive_text(row.try_get(i).map_err(err)?)),
+        // TIMESTAMP comes in the session's time zone, packed like DATETIME; sqlx lets only
+        // DATETIME decode as a naive time, so TIMESTAMP is read unchecked (same bytes) and is
+        // bound back as a naive time in the same session zone.
+        "DATETIME" | "TIMESTAMP" => Value::Timestamp(naive_text(
+            row.try_get_unchecked::<chrono::NaiveDateTime, _>(i)
+                .map_err(err)?,
+        )),
         "DATE" => Value::Timestamp(
             row.try_get::<chrono::NaiveDate, _>(i)
                 .map_err(err)?
