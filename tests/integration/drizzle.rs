@@ -8,14 +8,7 @@ use migdoctor_tests::{apply_playbook, cli, codes, diagnose_json, finding, Dialec
 use std::path::{Path, PathBuf};
 
 pub(crate) fn node_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/node");
-    if dir.join("node_modules/drizzle-orm").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("CI=true and drizzle-orm is not installed in {} (run .ci/run, which installs tests/frameworks/drizzle/package-lock.json)", dir.display());
-    }
-    None
+    migdoctor_tests::node_folder("node", "drizzle")
 }
 
 /// Returns nothing; a copy of the drizzle-kit fixture for one dialect.

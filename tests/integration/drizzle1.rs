@@ -9,14 +9,7 @@ use migdoctor_tests::{apply_playbook, cli, codes, diagnose_json, finding, Dialec
 use std::path::{Path, PathBuf};
 
 pub(crate) fn node1_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.build/node1");
-    if dir.join("node_modules/drizzle-orm").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("CI=true and drizzle-orm 1.0 is not installed in {} (run .ci/run, which installs tests/frameworks/drizzle1/package-lock.json)", dir.display());
-    }
-    None
+    migdoctor_tests::node_folder("node1", "drizzle1")
 }
 
 /// A copy of the drizzle-kit 1.0 fixture for one dialect, and a fresh database.

@@ -409,6 +409,25 @@ pub fn dialects() -> Vec<Dialect> {
     vec![Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql]
 }
 
+/// Returns the npm folder `.build/<folder>` (made by `.ci/run` from
+/// `tests/frameworks/<lock_dir>/package-lock.json`) when drizzle-orm is installed there; `None`
+/// with the reason printed outside CI, a failure in CI.
+pub fn node_folder(folder: &str, lock_dir: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.build")
+        .join(folder);
+    if dir.join("node_modules/drizzle-orm").is_dir() {
+        return Some(dir);
+    }
+    let why = format!(
+        "drizzle-orm is not installed in {} (run .ci/run, which installs tests/frameworks/{lock_dir}/package-lock.json)",
+        dir.display()
+    );
+    assert!(!in_ci(), "CI=true and {why}");
+    skip_notice(&why);
+    None
+}
+
 /// Returns the Python of `.build/venv` (or `$MIGDOCTOR_DJANGO_PYTHON`) when it has Django 5.2
 /// (made by `.ci/run` from tests/frameworks/requirements.txt); `None` with the reason printed
 /// outside CI, a failure in CI.
