@@ -6,7 +6,8 @@
 
 use crate::detect::{apps_of, App};
 use crate::ops::{effects_in_order, State};
-use crate::parse::{parse_migration, quick_facts, Dep, Parsed};
+use crate::parse::{parse_migration, Dep, Parsed};
+use crate::quick::quick_facts;
 use migdoctor_model::{
     join_path, par_map, AdapterError, Dialect, History, HistoryProblem, Migration, MigrationId,
     Site, SourceTree,

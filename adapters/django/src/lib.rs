@@ -30,6 +30,7 @@ mod merge;
 pub mod names;
 mod ops;
 mod parse;
+mod quick;
 mod settings;
 mod tracking;
 
