@@ -158,13 +158,17 @@ pub(crate) fn findings(history: &History, tracking: Option<&TrackingState>) -> V
         );
     }
     if let Some(t) = tracking {
+        // Squashes are few; looking each row up in the whole history was quadratic.
+        let squashes: HashSet<&MigrationId> = history
+            .migrations
+            .iter()
+            .filter(|m| !m.replaces.is_empty())
+            .map(|m| &m.id)
+            .collect();
         let squash_rows: Vec<&TrackedEntry> = t
             .entries
             .iter()
-            .filter(|e| {
-                history.get(&e.id).is_some_and(|m| !m.replaces.is_empty())
-                    && !row_names(t, e.row, &e.id)
-            })
+            .filter(|e| squashes.contains(&e.id) && !row_names(t, e.row, &e.id))
             .collect();
         for e in squash_rows {
             out.push(new(

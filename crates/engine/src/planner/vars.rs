@@ -162,15 +162,17 @@ pub(super) fn ledger_vars(
             .collect();
         vars.insert("tracked_not_applied".into(), join(absent));
     }
-    let mut missing: Vec<&MigrationId> = Vec::new();
+    let declared: std::collections::HashSet<&MigrationId> =
+        history.migrations.iter().map(|m| &m.id).collect();
+    let mut missing: std::collections::HashSet<&MigrationId> = std::collections::HashSet::new();
     for m in history
         .migrations
         .iter()
         .filter(|m| tracked.contains(&m.id))
     {
         for p in m.parents.iter().chain(&m.depends_on) {
-            if history.get(p).is_some() && !tracked.contains(p) && !missing.contains(&p) {
-                missing.push(p);
+            if declared.contains(p) && !tracked.contains(p) {
+                missing.insert(p);
             }
         }
     }
@@ -182,11 +184,22 @@ pub(super) fn ledger_vars(
         .filter(|id| missing.contains(id))
         .collect();
     vars.insert("missing_dependencies".into(), join(order));
-    let mut seen = std::collections::HashSet::new();
-    let mut dups: Vec<Vec<(String, migdoctor_model::Value)>> = Vec::new();
+    // Each migration keeps its earliest row: the smallest `id` where the table has one (the
+    // rows come back in no promised order), else the first row read.
+    let id_col = tracking.raw.index_of("id");
+    let order_key = |row: usize| match id_col.and_then(|c| tracking.raw.rows.get(row)?.get(c)) {
+        Some(migdoctor_model::Value::Int(i)) => (0, *i, row),
+        _ => (1, 0, row),
+    };
+    let mut groups: BTreeMap<&MigrationId, Vec<usize>> = BTreeMap::new();
     for e in &tracking.entries {
-        if !seen.insert(&e.id) {
-            if let Some(row) = tracking.raw.rows.get(e.row) {
+        groups.entry(&e.id).or_default().push(e.row);
+    }
+    let mut dups: Vec<Vec<(String, migdoctor_model::Value)>> = Vec::new();
+    for rows in groups.values_mut().filter(|r| r.len() > 1) {
+        rows.sort_by_key(|&r| order_key(r));
+        for &r in &rows[1..] {
+            if let Some(row) = tracking.raw.rows.get(r) {
                 dups.push(
                     tracking
                         .raw
